@@ -1,0 +1,166 @@
+"""Settings from the environment (and an optional `.env`), validated once at start.
+
+A user mistake becomes a `ConfigError` with one clear sentence; the CLI prints it
+and exits non-zero, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from storage.db import DatabaseUrlError, normalise_database_url
+
+DEFAULT_DATABASE_URL = "sqlite://data/flerpart.sqlite3"
+SUPPORTED_LOCALES = ("sv", "en")
+_WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+class ConfigError(Exception):
+    """A configuration mistake the person starting the service can fix."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    telegram_bot_token: str | None = None
+    telegram_webhook_secret: str | None = None
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = field(default=None, repr=False)
+    twilio_from: str | None = None
+    twilio_messaging_service_sid: str | None = None
+    public_base_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8080
+    timezone: str = "Europe/Stockholm"
+    default_locale: str = "sv"
+
+    @property
+    def local_telegram(self) -> bool:
+        """No bot token: talk to the built-in Telegram stand-in."""
+        return not self.telegram_bot_token
+
+    @property
+    def local_twilio(self) -> bool:
+        """No Twilio account: talk to the built-in Twilio stand-in."""
+        return not self.twilio_account_sid
+
+    @property
+    def local_mode(self) -> bool:
+        return self.local_telegram or self.local_twilio
+
+    @property
+    def telegram_webhook(self) -> bool:
+        """Telegram pushes updates to us only when it can reach us."""
+        return bool(self.public_base_url) and not self.local_telegram
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def __repr__(self) -> str:  # secrets never end up in logs or tracebacks
+        return (
+            f"Settings(database={_redact_url(self.database_url)!r}, "
+            f"local_telegram={self.local_telegram}, local_twilio={self.local_twilio}, "
+            f"public_base_url={self.public_base_url!r}, host={self.host!r}, port={self.port})"
+        )
+
+    __str__ = __repr__
+
+
+def _redact_url(url: str) -> str:
+    return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", url)
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines; `#` comments and blank lines skipped, quotes stripped."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("export "):
+            line = line[len("export ") :]
+        key, sep, value = line.partition("=")
+        if not sep or not key.strip().isidentifier():
+            raise ConfigError(f"{path}:{number}: expected KEY=VALUE")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        values[key.strip()] = value
+    return values
+
+
+def load_settings(
+    environ: dict[str, str] | None = None, dotenv: Path | None = Path(".env")
+) -> Settings:
+    """Environment variables win over `.env`; empty values count as unset."""
+    env = dict(read_dotenv(dotenv)) if dotenv else {}
+    env.update(os.environ if environ is None else environ)
+
+    def get(name: str) -> str | None:
+        value = env.get(name, "").strip()
+        return value or None
+
+    try:
+        database_url = normalise_database_url(get("DATABASE_URL") or DEFAULT_DATABASE_URL)
+    except DatabaseUrlError as error:
+        raise ConfigError(f"DATABASE_URL: {error}") from None
+
+    port_text = get("PORT") or "8080"
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise ConfigError(f"PORT must be a number from 1 to 65535, not {port_text!r}")
+
+    timezone = get("TIMEZONE") or "Europe/Stockholm"
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"TIMEZONE {timezone!r} is not a known time zone") from None
+
+    locale = get("DEFAULT_LOCALE") or "sv"
+    if locale not in SUPPORTED_LOCALES:
+        raise ConfigError(f"DEFAULT_LOCALE must be one of {', '.join(SUPPORTED_LOCALES)}")
+
+    public_base_url = get("PUBLIC_BASE_URL")
+    if public_base_url:
+        if not re.match(r"^https?://[^/\s]+(/\S*)?$", public_base_url):
+            raise ConfigError("PUBLIC_BASE_URL must look like https://flerpart.example.se")
+        public_base_url = public_base_url.rstrip("/")
+
+    secret = get("TELEGRAM_WEBHOOK_SECRET")
+    if secret and not _WEBHOOK_SECRET.match(secret):
+        raise ConfigError("TELEGRAM_WEBHOOK_SECRET may only hold A-Z a-z 0-9 _ - (1-256 chars)")
+
+    settings = Settings(
+        database_url=database_url,
+        telegram_bot_token=get("TELEGRAM_BOT_TOKEN"),
+        telegram_webhook_secret=secret,
+        twilio_account_sid=get("TWILIO_ACCOUNT_SID"),
+        twilio_auth_token=get("TWILIO_AUTH_TOKEN"),
+        twilio_from=get("TWILIO_FROM"),
+        twilio_messaging_service_sid=get("TWILIO_MESSAGING_SERVICE_SID"),
+        public_base_url=public_base_url,
+        host=get("HOST") or "127.0.0.1",
+        port=int(port_text),
+        timezone=timezone,
+        default_locale=locale,
+    )
+    _check_providers(settings)
+    return settings
+
+
+def _check_providers(s: Settings) -> None:
+    if s.telegram_webhook and not s.telegram_webhook_secret:
+        raise ConfigError(
+            "PUBLIC_BASE_URL is set, so Telegram runs by webhook: set TELEGRAM_WEBHOOK_SECRET too"
+        )
+    if not s.local_twilio:
+        if not s.twilio_auth_token:
+            raise ConfigError("TWILIO_ACCOUNT_SID is set but TWILIO_AUTH_TOKEN is not")
+        if not (s.twilio_from or s.twilio_messaging_service_sid):
+            raise ConfigError("Set TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID to send SMS")

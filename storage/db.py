@@ -1,0 +1,135 @@
+"""Database configuration, start-up, migrations and the health probe."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from tortoise import Tortoise, connections
+from tortoise.exceptions import BaseORMException
+
+log = logging.getLogger(__name__)
+
+MODELS_MODULE = "storage.models"
+MIGRATIONS_MODULE = "storage.migrations"
+_SCHEMES = {"sqlite", "postgres", "postgresql", "asyncpg"}
+
+
+class DatabaseUrlError(ValueError):
+    """DATABASE_URL is not one we can use."""
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database did not answer (after retries)."""
+
+
+def normalise_database_url(url: str) -> str:
+    """Check the URL's shape before Tortoise sees it, with an answer a person understands."""
+    parts = urlsplit(url)
+    if parts.scheme not in _SCHEMES:
+        raise DatabaseUrlError(
+            f"{_describe(url)} is not supported: use sqlite://path/to/file.sqlite3 "
+            "or postgres://user:password@host:5432/database"
+        )
+    if parts.scheme == "sqlite":
+        if not (parts.netloc + parts.path):
+            raise DatabaseUrlError("sqlite:// needs a file path, e.g. sqlite://data/flerpart.sqlite3")
+        return url
+    if not parts.hostname or not parts.path.strip("/"):
+        raise DatabaseUrlError("a PostgreSQL URL needs a host and a database name")
+    return url
+
+
+def _describe(url: str) -> str:
+    scheme = urlsplit(url).scheme
+    return f"the scheme {scheme!r}" if scheme else "a value without a scheme"
+
+
+def tortoise_config(database_url: str) -> dict[str, Any]:
+    return {
+        "connections": {"default": database_url},
+        "apps": {
+            "models": {
+                "models": [MODELS_MODULE],
+                "default_connection": "default",
+                "migrations": MIGRATIONS_MODULE,
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+# For the `tortoise` CLI (makemigrations) via [tool.tortoise] in pyproject.toml.
+TORTOISE_ORM = tortoise_config(
+    os.environ.get("DATABASE_URL") or "sqlite://data/flerpart.sqlite3"
+)
+
+
+def _ensure_sqlite_dir(database_url: str) -> None:
+    parts = urlsplit(database_url)
+    if parts.scheme == "sqlite":
+        path = parts.netloc + parts.path
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+async def apply_migrations(database_url: str) -> list[str]:
+    """Apply pending migrations; returns the names applied. Leaves Tortoise closed."""
+    from tortoise.migrations.api import migrate
+
+    _ensure_sqlite_dir(database_url)
+    applied: list[str] = []
+
+    def progress(event: str, app_label: str, name: str) -> None:
+        if event == "apply_done":
+            applied.append(f"{app_label}.{name}")
+
+    try:
+        await migrate(config=tortoise_config(database_url), progress=progress)
+    finally:
+        await connections.close_all()
+    return applied
+
+
+async def open_database(database_url: str, *, attempts: int = 5, delay: float = 1.0) -> None:
+    """Tortoise.init in the calling (main) coroutine, so every task inherits the context.
+
+    Retries a database that is not up yet (a container starting beside us).
+    """
+    _ensure_sqlite_dir(database_url)
+    for attempt in range(1, attempts + 1):
+        try:
+            await Tortoise.init(config=tortoise_config(database_url))
+            await ping()
+            return
+        except (OSError, BaseORMException, asyncio.TimeoutError) as error:
+            await connections.close_all(discard=True)
+            if attempt == attempts:
+                raise DatabaseUnavailable(
+                    f"the database did not answer after {attempts} attempts ({type(error).__name__})"
+                ) from None
+            log.warning("database not reachable (attempt %d/%d), retrying", attempt, attempts)
+            await asyncio.sleep(delay * attempt)
+
+
+async def close_database() -> None:
+    await connections.close_all()
+
+
+async def ping(timeout: float = 2.0) -> None:
+    """A trivial query; raises when the database does not answer in time."""
+    conn = connections.get("default")
+    await asyncio.wait_for(conn.execute_query("SELECT 1"), timeout)
+
+
+async def healthy() -> bool:
+    try:
+        await ping()
+    except Exception:  # any failure means "not healthy"; the probe must not crash
+        return False
+    return True

@@ -1,0 +1,458 @@
+"""The whole domain as Tortoise models.
+
+Times are aware datetimes stored in UTC (`use_tz`); each meeting keeps its own
+time zone name for showing local time. Personal data sits in few places
+(`Person`, free text on meetings, notes, answers) so that retention and erasure
+can find it; counts and statuses live beside it and survive anonymisation.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class StaffRole(StrEnum):
+    CONVENOR = "convenor"
+    COORDINATOR = "coordinator"
+    ADMIN = "admin"
+
+
+class Channel(StrEnum):
+    SMS = "sms"
+    TELEGRAM = "telegram"
+
+
+class MeetingKind(StrEnum):
+    FIRST = "first"
+    FOLLOW_UP = "follow_up"
+    HANDOVER = "handover"  # handover or closing meeting
+    COORDINATED_PLAN = "coordinated_plan"  # samordnad individuell plan (SIP)
+
+
+class MeetingStatus(StrEnum):
+    DRAFT = "draft"  # being prepared, nothing sent yet
+    PLANNED = "planned"  # information sent or scheduled
+    HELD = "held"
+    NO_SHOW = "no_show"  # the person did not come
+    CANCELLED = "cancelled"
+    MOVED = "moved"
+    CLOSED = "closed"  # notes done, follow-up handed over
+
+
+class AttendeeRole(StrEnum):
+    PERSON_IN_FOCUS = "person_in_focus"
+    REFERRER = "referrer"
+    AGENCY_STAFF = "agency_staff"
+    RELATIVE = "relative"  # relative or trusted person
+    INTERPRETER = "interpreter"
+    OTHER = "other"
+
+
+class Agency(StrEnum):
+    ARBETSFORMEDLINGEN = "arbetsformedlingen"
+    FORSAKRINGSKASSAN = "forsakringskassan"
+    KOMMUN = "kommun"  # the municipality's social services
+    REGION = "region"  # health care and psychiatry
+    OTHER = "other"
+    NONE = "none"  # the person in focus, relatives
+
+
+class AttendeeResponse(StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+
+
+class ConsentKind(StrEnum):
+    CONTACT_SMS = "contact_sms"
+    CONTACT_TELEGRAM = "contact_telegram"
+    SHARE_INFORMATION = "share_information"  # between the agencies, per agency
+
+
+class Checklist(StrEnum):
+    PREPARATION = "preparation"
+    MEETING = "meeting"
+
+
+class TickState(StrEnum):
+    DONE = "done"
+    NOT_APPLICABLE = "not_applicable"
+    LATER = "later"
+
+
+class NoteKind(StrEnum):
+    PERSON_VIEW = "person_view"
+    DECISION = "decision"
+    NEXT_MEETING = "next_meeting"
+    OTHER = "other"
+
+
+class ActionStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class OutboxStatus(StrEnum):
+    """The life of one outgoing message.
+
+    scheduled -> sending -> sent -> delivered | failed
+    scheduled -> cancelled (meeting cancelled or edited, person opted out)
+    scheduled -> expired   (its moment passed: e.g. a reminder after the start)
+    sending   -> scheduled (retryable error: attempts+1, next_attempt_at later)
+    sending   -> failed    (permanent error, or attempts exhausted)
+    """
+
+    SCHEDULED = "scheduled"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+class SurveyStatus(StrEnum):
+    OPEN = "open"
+    ANSWERED = "answered"
+    EXPIRED = "expired"
+
+
+class ActorKind(StrEnum):
+    STAFF = "staff"
+    SYSTEM = "system"
+    PERSON = "person"
+    API = "api"
+
+
+class TimestampedModel(Model):
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Team(TimestampedModel):
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=120, unique=True)
+    # Per-team overrides of reminder offsets, quiet hours and the like.
+    settings: dict = fields.JSONField(default=dict)
+    is_demo = fields.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StaffUser(TimestampedModel):
+    id = fields.IntField(primary_key=True)
+    telegram_user_id = fields.BigIntField(unique=True)
+    display_name = fields.CharField(max_length=120)
+    role = fields.CharEnumField(StaffRole, max_length=16)
+    team: fields.ForeignKeyRelation[Team] = fields.ForeignKeyField(
+        "models.Team", related_name="staff", on_delete=fields.RESTRICT
+    )
+    language = fields.CharField(max_length=8, default="sv")
+    active = fields.BooleanField(default=True)
+
+
+class Invitation(TimestampedModel):
+    """A one-time code for `/start <code>`. Only its hash is stored."""
+
+    id = fields.IntField(primary_key=True)
+    code_hash = fields.CharField(max_length=64, unique=True)
+    role = fields.CharEnumField(StaffRole, max_length=16)
+    team: fields.ForeignKeyRelation[Team] = fields.ForeignKeyField(
+        "models.Team", related_name="invitations", on_delete=fields.CASCADE
+    )
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+    used_by: fields.ForeignKeyNullableRelation[StaffUser] = fields.ForeignKeyField(
+        "models.StaffUser", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+
+
+class ConversationState(Model):
+    """Where a staff user is in a flow, read on every update so restarts and
+    several processes agree (PTB keeps ConversationHandler state in memory)."""
+
+    id = fields.IntField(primary_key=True)
+    staff_user: fields.OneToOneRelation[StaffUser] = fields.OneToOneField(
+        "models.StaffUser", related_name="conversation", on_delete=fields.CASCADE
+    )
+    flow = fields.CharField(max_length=40, null=True)
+    step = fields.CharField(max_length=60, null=True)
+    draft: dict = fields.JSONField(default=dict)
+    meeting: fields.ForeignKeyNullableRelation[Meeting] = fields.ForeignKeyField(
+        "models.Meeting", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    # Bumped on every change; buttons carry it so a stale button is recognised.
+    version = fields.IntField(default=0)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+
+class Person(TimestampedModel):
+    """Someone we contact: the person in focus, a relative, agency staff by SMS."""
+
+    id = fields.IntField(primary_key=True)
+    first_name = fields.CharField(max_length=80)
+    phone = fields.CharField(max_length=20, null=True, db_index=True)  # E.164
+    telegram_chat_id = fields.BigIntField(null=True, db_index=True)
+    telegram_unreachable_at = fields.DatetimeField(null=True)  # bot blocked (403)
+    language = fields.CharField(max_length=8, default="sv")
+    preferred_channel = fields.CharEnumField(Channel, max_length=16, default=Channel.SMS)
+    opted_out_at = fields.DatetimeField(null=True)  # set = no contact at all
+    anonymised_at = fields.DatetimeField(null=True)
+    team: fields.ForeignKeyRelation[Team] = fields.ForeignKeyField(
+        "models.Team", related_name="people", on_delete=fields.RESTRICT
+    )
+
+    @property
+    def opted_out(self) -> bool:
+        return self.opted_out_at is not None
+
+
+class Consent(Model):
+    id = fields.IntField(primary_key=True)
+    person: fields.ForeignKeyRelation[Person] = fields.ForeignKeyField(
+        "models.Person", related_name="consents", on_delete=fields.CASCADE
+    )
+    kind = fields.CharEnumField(ConsentKind, max_length=24)
+    given_to = fields.CharField(max_length=120, default="")  # agency or team
+    recorded_by: fields.ForeignKeyNullableRelation[StaffUser] = fields.ForeignKeyField(
+        "models.StaffUser", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    given_at = fields.DatetimeField()
+    withdrawn_at = fields.DatetimeField(null=True)
+    withdrawn_via = fields.CharField(max_length=40, null=True)  # "sms:STOPP", "staff:12"
+
+
+class Meeting(TimestampedModel):
+    id = fields.IntField(primary_key=True)
+    team: fields.ForeignKeyRelation[Team] = fields.ForeignKeyField(
+        "models.Team", related_name="meetings", on_delete=fields.RESTRICT
+    )
+    convenor: fields.ForeignKeyRelation[StaffUser] = fields.ForeignKeyField(
+        "models.StaffUser", related_name="meetings", on_delete=fields.RESTRICT
+    )
+    purpose = fields.TextField(default="")
+    kind = fields.CharEnumField(MeetingKind, max_length=24, default=MeetingKind.FIRST)
+    starts_at = fields.DatetimeField(null=True, db_index=True)
+    ends_at = fields.DatetimeField(null=True)
+    timezone = fields.CharField(max_length=64, default="Europe/Stockholm")
+    place = fields.CharField(max_length=300, default="")  # room, address or video link
+    status = fields.CharEnumField(
+        MeetingStatus, max_length=16, default=MeetingStatus.DRAFT, db_index=True
+    )
+    info_token = fields.CharField(max_length=64, unique=True, null=True)  # /i/<token>
+    info_sent_at = fields.DatetimeField(null=True)
+    # Who gives feedback is a flag on Attendee (a foreign key here would be a cycle).
+    feedback_due = fields.DateField(null=True)
+    feedback_given_at = fields.DatetimeField(null=True)
+    next_meeting_at = fields.DatetimeField(null=True)
+    closed_at = fields.DatetimeField(null=True, db_index=True)
+    anonymised_at = fields.DatetimeField(null=True)
+    is_demo = fields.BooleanField(default=False)
+
+
+class Attendee(Model):
+    """One seat at the meeting: a contacted person or a staff user on Telegram."""
+
+    id = fields.IntField(primary_key=True)
+    meeting: fields.ForeignKeyRelation[Meeting] = fields.ForeignKeyField(
+        "models.Meeting", related_name="attendees", on_delete=fields.CASCADE
+    )
+    person: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
+        "models.Person", related_name="attendances", null=True, on_delete=fields.SET_NULL
+    )
+    staff_user: fields.ForeignKeyNullableRelation[StaffUser] = fields.ForeignKeyField(
+        "models.StaffUser", related_name="attendances", null=True, on_delete=fields.SET_NULL
+    )
+    role = fields.CharEnumField(AttendeeRole, max_length=24)
+    agency = fields.CharEnumField(Agency, max_length=24, default=Agency.NONE)
+    why = fields.CharField(max_length=200, default="")  # "why I am there", plain words
+    response = fields.CharEnumField(
+        AttendeeResponse, max_length=16, default=AttendeeResponse.PENDING
+    )
+    responded_at = fields.DatetimeField(null=True)
+    gives_feedback = fields.BooleanField(default=False)  # gets back to the person after
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+
+class ChecklistTick(Model):
+    id = fields.IntField(primary_key=True)
+    meeting: fields.ForeignKeyRelation[Meeting] = fields.ForeignKeyField(
+        "models.Meeting", related_name="ticks", on_delete=fields.CASCADE
+    )
+    checklist = fields.CharEnumField(Checklist, max_length=16)
+    item_key = fields.CharField(max_length=40)  # key into the checklist data in flows/
+    state = fields.CharEnumField(TickState, max_length=16)
+    ticked_by: fields.ForeignKeyNullableRelation[StaffUser] = fields.ForeignKeyField(
+        "models.StaffUser", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    ticked_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        unique_together = (("meeting", "checklist", "item_key"),)
+
+
+class Note(Model):
+    id = fields.IntField(primary_key=True)
+    meeting: fields.ForeignKeyRelation[Meeting] = fields.ForeignKeyField(
+        "models.Meeting", related_name="notes", on_delete=fields.CASCADE
+    )
+    kind = fields.CharEnumField(NoteKind, max_length=16)
+    text = fields.TextField()
+    author: fields.ForeignKeyNullableRelation[StaffUser] = fields.ForeignKeyField(
+        "models.StaffUser", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+
+class ActionItem(TimestampedModel):
+    id = fields.IntField(primary_key=True)
+    meeting: fields.ForeignKeyRelation[Meeting] = fields.ForeignKeyField(
+        "models.Meeting", related_name="action_items", on_delete=fields.CASCADE
+    )
+    what = fields.TextField()
+    owner: fields.ForeignKeyNullableRelation[Attendee] = fields.ForeignKeyField(
+        "models.Attendee", related_name="action_items", null=True, on_delete=fields.SET_NULL
+    )
+    due = fields.DateField(null=True, db_index=True)
+    status = fields.CharEnumField(ActionStatus, max_length=16, default=ActionStatus.OPEN)
+    done_at = fields.DatetimeField(null=True)
+
+
+class OutboxMessage(TimestampedModel):
+    """A message to send. The database, not the scheduler, is the truth.
+
+    See `OutboxStatus` for the state machine. `template` and `params` are
+    rendered at dispatch time, so an edit to the meeting is never stale.
+    `body` keeps what actually went out. `dedupe_key` makes scheduling the same
+    reminder twice a no-op.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    meeting: fields.ForeignKeyNullableRelation[Meeting] = fields.ForeignKeyField(
+        "models.Meeting", related_name="outbox", null=True, on_delete=fields.CASCADE
+    )
+    person: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
+        "models.Person", related_name="outbox", null=True, on_delete=fields.CASCADE
+    )
+    staff_user: fields.ForeignKeyNullableRelation[StaffUser] = fields.ForeignKeyField(
+        "models.StaffUser", related_name="outbox", null=True, on_delete=fields.CASCADE
+    )
+    channel = fields.CharEnumField(Channel, max_length=16)
+    kind = fields.CharField(max_length=40)  # info, reminder, survey, follow_up, alert...
+    template = fields.CharField(max_length=80)
+    params: dict = fields.JSONField(default=dict)
+    locale = fields.CharField(max_length=8, default="sv")
+    body = fields.TextField(null=True)
+    due_at = fields.DatetimeField()
+    # Latest moment worth sending (e.g. the meeting start); past it -> expired.
+    expires_at = fields.DatetimeField(null=True)
+    status = fields.CharEnumField(OutboxStatus, max_length=16, default=OutboxStatus.SCHEDULED)
+    attempts = fields.IntField(default=0)
+    next_attempt_at = fields.DatetimeField()
+    claimed_by = fields.CharField(max_length=64, null=True)  # dispatcher id while sending
+    claimed_at = fields.DatetimeField(null=True)
+    provider_message_id = fields.CharField(max_length=64, null=True, db_index=True)
+    parts = fields.IntField(null=True)  # SMS segments
+    last_error = fields.TextField(null=True)
+    error_code = fields.CharField(max_length=16, null=True)
+    sent_at = fields.DatetimeField(null=True)
+    delivered_at = fields.DatetimeField(null=True)
+    dedupe_key = fields.CharField(max_length=120, unique=True, null=True)
+
+    class Meta:
+        indexes = (("status", "next_attempt_at"),)
+
+
+class InboundMessage(Model):
+    """Every inbound SMS or participant Telegram message, once per provider id."""
+
+    id = fields.BigIntField(primary_key=True)
+    channel = fields.CharEnumField(Channel, max_length=16)
+    provider_message_id = fields.CharField(max_length=64, unique=True)  # MessageSid
+    person: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
+        "models.Person", related_name="inbound", null=True, on_delete=fields.SET_NULL
+    )
+    meeting: fields.ForeignKeyNullableRelation[Meeting] = fields.ForeignKeyField(
+        "models.Meeting", related_name="inbound", null=True, on_delete=fields.SET_NULL
+    )
+    sender_masked = fields.CharField(max_length=32, default="")  # unknown senders: masked only
+    body = fields.TextField(default="")  # empty for unknown senders
+    handled_as = fields.CharField(max_length=24, default="")  # keyword, survey, forwarded...
+    received_at = fields.DatetimeField(auto_now_add=True)
+
+
+class SurveyAnswer(Model):
+    id = fields.IntField(primary_key=True)
+    meeting: fields.ForeignKeyRelation[Meeting] = fields.ForeignKeyField(
+        "models.Meeting", related_name="survey_answers", on_delete=fields.CASCADE
+    )
+    person: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
+        "models.Person", related_name="survey_answers", null=True, on_delete=fields.SET_NULL
+    )
+    question = fields.CharField(max_length=40)
+    status = fields.CharEnumField(SurveyStatus, max_length=16, default=SurveyStatus.OPEN)
+    value = fields.IntField(null=True)  # scales and yes(1)/no(0); kept on anonymisation
+    text = fields.TextField(null=True)  # free text; removed on anonymisation
+    asked_at = fields.DatetimeField()
+    reprompted_at = fields.DatetimeField(null=True)
+    answered_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        unique_together = (("meeting", "person", "question"),)
+
+
+class AuditEvent(Model):
+    """Append-only: who viewed or changed what. Nothing in the product edits it."""
+
+    id = fields.BigIntField(primary_key=True)
+    at = fields.DatetimeField(auto_now_add=True, db_index=True)
+    actor_kind = fields.CharEnumField(ActorKind, max_length=16)
+    actor: fields.ForeignKeyNullableRelation[StaffUser] = fields.ForeignKeyField(
+        "models.StaffUser", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    action = fields.CharField(max_length=40)  # view, create, update, export, erase...
+    object_type = fields.CharField(max_length=40)
+    object_id = fields.CharField(max_length=40, null=True)
+    detail: dict = fields.JSONField(default=dict)
+
+
+class LoginLink(Model):
+    """One-time dashboard login link (hash only)."""
+
+    id = fields.IntField(primary_key=True)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    staff_user: fields.ForeignKeyRelation[StaffUser] = fields.ForeignKeyField(
+        "models.StaffUser", related_name=False, on_delete=fields.CASCADE
+    )
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+
+
+class WebSession(Model):
+    id = fields.IntField(primary_key=True)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    staff_user: fields.ForeignKeyRelation[StaffUser] = fields.ForeignKeyField(
+        "models.StaffUser", related_name=False, on_delete=fields.CASCADE
+    )
+    csrf_token = fields.CharField(max_length=64)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    last_seen_at = fields.DatetimeField()
+
+
+class ApiToken(Model):
+    id = fields.IntField(primary_key=True)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    team: fields.ForeignKeyRelation[Team] = fields.ForeignKeyField(
+        "models.Team", related_name="api_tokens", on_delete=fields.CASCADE
+    )
+    label = fields.CharField(max_length=80, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    revoked_at = fields.DatetimeField(null=True)
