@@ -113,8 +113,9 @@ def load_settings(
         raise ConfigError(f"DATABASE_URL: {error}") from None
 
     port_text = get("PORT") or "8080"
-    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-        raise ConfigError(f"PORT must be a number from 1 to 65535, not {port_text!r}")
+    if not port_text.isdigit() or not 0 <= int(port_text) < 65536:
+        # 0 asks the system for any free port (tests, several local copies).
+        raise ConfigError(f"PORT must be a number from 0 to 65535, not {port_text!r}")
 
     timezone = get("TIMEZONE") or "Europe/Stockholm"
     try:

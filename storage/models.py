@@ -235,8 +235,9 @@ class Meeting(TimestampedModel):
     team: fields.ForeignKeyRelation[Team] = fields.ForeignKeyField(
         "models.Team", related_name="meetings", on_delete=fields.RESTRICT
     )
-    convenor: fields.ForeignKeyRelation[StaffUser] = fields.ForeignKeyField(
-        "models.StaffUser", related_name="meetings", on_delete=fields.RESTRICT
+    # Empty for a meeting created through the API or the demo until a convenor takes it.
+    convenor: fields.ForeignKeyNullableRelation[StaffUser] = fields.ForeignKeyField(
+        "models.StaffUser", related_name="meetings", null=True, on_delete=fields.RESTRICT
     )
     purpose = fields.TextField(default="")
     kind = fields.CharEnumField(MeetingKind, max_length=24, default=MeetingKind.FIRST)

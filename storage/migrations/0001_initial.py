@@ -137,7 +137,7 @@ class Migration(migrations.Migration):
                 ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
                 ('team', fields.ForeignKeyField('models.Team', source_field='team_id', db_constraint=True, to_field='id', related_name='meetings', on_delete=OnDelete.RESTRICT)),
-                ('convenor', fields.ForeignKeyField('models.StaffUser', source_field='convenor_id', db_constraint=True, to_field='id', related_name='meetings', on_delete=OnDelete.RESTRICT)),
+                ('convenor', fields.ForeignKeyField('models.StaffUser', source_field='convenor_id', null=True, db_constraint=True, to_field='id', related_name='meetings', on_delete=OnDelete.RESTRICT)),
                 ('purpose', fields.TextField(default='', unique=False)),
                 ('kind', fields.CharEnumField(default=MeetingKind.FIRST, description='FIRST: first\nFOLLOW_UP: follow_up\nHANDOVER: handover\nCOORDINATED_PLAN: coordinated_plan', enum_type=MeetingKind, max_length=24)),
                 ('starts_at', fields.DatetimeField(null=True, db_index=True, auto_now=False, auto_now_add=False)),

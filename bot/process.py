@@ -1,0 +1,160 @@
+"""One process: the aiohttp server, the Telegram bot and the scheduler in one event loop.
+
+Start order: database (in the main coroutine, so every task inherits the ORM
+context), web server (its port is needed by the local stand-ins), Telegram
+application with its JobQueue (APScheduler), SMS client. Stop in reverse.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from aiohttp import web
+from telegram import Update
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+
+from bot.config import Settings
+from bot.local_mode import (
+    LOCAL_BOT_TOKEN,
+    LOCAL_BOT_USERNAME,
+    LOCAL_TWILIO_NUMBER,
+    LOCAL_TWILIO_SID,
+    TELEGRAM_STANDIN_PATH,
+    TWILIO_STANDIN_PATH,
+)
+from bot.services import Services
+from bot.standins.telegram_api import TelegramStandIn
+from bot.standins.twilio_api import TwilioStandIn
+from bot.telegram_handlers import add_handlers
+from bot.twilio_client import close_twilio_client, make_twilio_client
+from bot.web import make_web_app
+from flows.i18n import check_catalogs
+from storage.db import close_database, open_database
+
+log = logging.getLogger(__name__)
+
+
+
+class FlerpartProcess:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        local_twilio = settings.local_twilio
+        self.services = Services(
+            settings=settings,
+            twilio_account_sid=LOCAL_TWILIO_SID if local_twilio else settings.twilio_account_sid,
+            # A fresh secret per run: the stand-in signs with it, our routes check it.
+            twilio_auth_token=secrets.token_hex(16) if local_twilio else settings.twilio_auth_token,
+        )  # type: ignore[arg-type]
+        self._runner: web.AppRunner | None = None
+        self.port: int = settings.port
+
+    @property
+    def local_url(self) -> str:
+        return f"http://{self._connect_host}:{self.port}"
+
+    @property
+    def _connect_host(self) -> str:
+        host = self.settings.host
+        return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+
+    async def start(self) -> None:
+        check_catalogs()
+        await open_database(self.settings.database_url)
+        try:
+            await self._start_web()
+            await self._start_telegram()
+            await self._start_twilio()
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def _start_web(self) -> None:
+        services, settings = self.services, self.settings
+        app = make_web_app(services)
+        if settings.local_telegram:
+            services.telegram_standin = TelegramStandIn(
+                LOCAL_BOT_TOKEN, bot_username=LOCAL_BOT_USERNAME
+            )
+            app.add_subapp(TELEGRAM_STANDIN_PATH, services.telegram_standin.app)
+        if settings.local_twilio:
+            services.twilio_standin = TwilioStandIn(
+                services.twilio_account_sid,
+                services.twilio_auth_token,
+                our_number=LOCAL_TWILIO_NUMBER,
+            )
+            app.add_subapp(TWILIO_STANDIN_PATH, services.twilio_standin.app)
+        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, settings.host, settings.port)
+        await site.start()
+        if settings.port == 0:
+            self.port = self._runner.addresses[0][1]
+        services.public_url = settings.public_base_url or self.local_url
+        if services.twilio_standin is not None:
+            services.twilio_standin.webhook_base_url = self.local_url
+        log.info("web server listening on %s", self.local_url)
+
+    def _build_telegram(self) -> Application:
+        settings = self.settings
+        builder = ApplicationBuilder().rate_limiter(AIORateLimiter())
+        if settings.local_telegram:
+            base = self.local_url + TELEGRAM_STANDIN_PATH
+            builder = (
+                builder.token(LOCAL_BOT_TOKEN)
+                .base_url(f"{base}/bot")
+                .base_file_url(f"{base}/file/bot")
+            )
+        else:
+            builder = builder.token(settings.telegram_bot_token)  # type: ignore[arg-type]
+        if settings.telegram_webhook:
+            builder = builder.updater(None)  # our aiohttp route feeds the update queue
+        application = builder.build()
+        add_handlers(application)
+        return application
+
+    async def _start_telegram(self) -> None:
+        application = self._build_telegram()
+        self.services.telegram = application
+        await application.initialize()
+        await application.start()  # also starts the JobQueue's APScheduler in this loop
+        if self.settings.telegram_webhook:
+            await application.bot.set_webhook(
+                url=f"{self.settings.public_base_url}/telegram/webhook",
+                secret_token=self.settings.telegram_webhook_secret,
+                allowed_updates=Update.ALL_TYPES,
+            )
+        else:
+            assert application.updater is not None
+            await application.updater.start_polling(
+                poll_interval=0.0, timeout=10, allowed_updates=Update.ALL_TYPES
+            )
+        log.info("Telegram bot @%s started", application.bot.username)
+
+    async def _start_twilio(self) -> None:
+        base_url = self.local_url + TWILIO_STANDIN_PATH if self.settings.local_twilio else None
+        self.services.twilio = make_twilio_client(
+            self.services.twilio_account_sid, self.services.twilio_auth_token, base_url=base_url
+        )
+
+    async def stop(self) -> None:
+        """Reverse order; each step runs even when an earlier one failed."""
+        services = self.services
+        application = services.telegram
+        if application is not None:
+            if application.updater is not None and application.updater.running:
+                await application.updater.stop()
+            if application.running:
+                await application.stop()
+            await application.shutdown()
+            services.telegram = None
+        if services.twilio is not None:
+            await close_twilio_client(services.twilio)
+            services.twilio = None
+        if services.twilio_standin is not None:
+            await services.twilio_standin.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        await close_database()
+        log.info("stopped cleanly")

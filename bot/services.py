@@ -1,0 +1,27 @@
+"""What the running process holds, shared by the web routes and the bot handlers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot.config import Settings
+
+if TYPE_CHECKING:
+    from telegram.ext import Application
+    from twilio.rest import Client
+
+    from bot.standins.telegram_api import TelegramStandIn
+    from bot.standins.twilio_api import TwilioStandIn
+
+
+@dataclass
+class Services:
+    settings: Settings
+    twilio_account_sid: str
+    twilio_auth_token: str
+    public_url: str = ""  # PUBLIC_BASE_URL, or http://host:port once bound
+    telegram: Application | None = None
+    twilio: Client | None = None
+    telegram_standin: TelegramStandIn | None = None
+    twilio_standin: TwilioStandIn | None = None

@@ -1,0 +1,47 @@
+"""Delivery reports from the SMS provider, applied to the outbox.
+
+Callbacks may arrive out of order: a status only ever moves forward.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flows.clock import clock
+from storage.models import OutboxMessage, OutboxStatus, Person
+
+log = logging.getLogger(__name__)
+
+_PROVIDER_STATUS = {
+    "sent": OutboxStatus.SENT,
+    "delivered": OutboxStatus.DELIVERED,
+    "read": OutboxStatus.DELIVERED,
+    "undelivered": OutboxStatus.FAILED,
+    "failed": OutboxStatus.FAILED,
+}
+_RANK = {OutboxStatus.SENDING: 0, OutboxStatus.SENT: 1, OutboxStatus.DELIVERED: 2,
+         OutboxStatus.FAILED: 2}
+OPTED_OUT_ERROR = "21610"  # the recipient replied STOP to this sender
+
+
+async def record_status(provider_message_id: str, status: str, error_code: str | None) -> bool:
+    """Returns True when the report changed a message we know."""
+    new = _PROVIDER_STATUS.get(status)  # queued/accepted/sending carry no news
+    message = await OutboxMessage.get_or_none(provider_message_id=provider_message_id)
+    if message is None or new is None:
+        return False
+    if _RANK.get(message.status, 99) >= _RANK[new]:
+        return False  # an older report arriving late
+    message.status = new
+    now = clock.now()
+    if new is OutboxStatus.DELIVERED:
+        message.delivered_at = now
+    if new is OutboxStatus.FAILED:
+        message.error_code = error_code
+        message.last_error = f"provider status {status}"
+    await message.save(update_fields=["status", "delivered_at", "error_code", "last_error",
+                                      "updated_at"])
+    if error_code == OPTED_OUT_ERROR and message.person_id:
+        await Person.filter(id=message.person_id, opted_out_at=None).update(opted_out_at=now)
+    log.info("message %s is now %s", message.id, new.value)
+    return True

@@ -1,0 +1,42 @@
+"""Inbound SMS: recorded once per provider id, unknown senders kept to the minimum.
+
+Keyword replies and survey answers (participant messaging) build on `handle_sms`.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from tortoise.exceptions import IntegrityError
+
+from flows.i18n import _, use_locale
+from flows.phone import mask
+from storage.models import Channel, InboundMessage, Person
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 1600  # Twilio's own limit for one message
+
+
+async def handle_sms(message_sid: str, sender: str, body: str, default_locale: str) -> str | None:
+    """Returns the reply to send back, or None for no reply (e.g. a duplicate delivery)."""
+    person = await Person.filter(phone=sender, anonymised_at=None).order_by("-id").first()
+    try:
+        await InboundMessage.create(
+            channel=Channel.SMS,
+            provider_message_id=message_sid,
+            person=person,
+            sender_masked=mask(sender),
+            # Nothing about unknown senders is kept beyond what the audit needs.
+            body=body[:MAX_BODY] if person else "",
+            handled_as="received" if person else "unknown_sender",
+        )
+    except IntegrityError:
+        log.info("duplicate inbound SMS %s ignored", message_sid)
+        return None
+    if person is None:
+        log.info("SMS from unknown number %s", mask(sender))
+        with use_locale(default_locale):
+            return _("We do not know this number. Waiting for a meeting? "
+                     "Ask the person who invited you.")
+    return None

@@ -1,0 +1,40 @@
+"""Phone numbers: parse what people type into E.164, and mask them for logs."""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+
+DEFAULT_REGION = "SE"
+_E164_IN_TEXT = re.compile(r"\+\d{8,15}\b")
+
+
+class InvalidPhone(ValueError):
+    pass
+
+
+def to_e164(text: str, region: str = DEFAULT_REGION) -> str:
+    """'070-123 45 67' -> '+46701234567'; raises InvalidPhone for anything not a real number."""
+    try:
+        number = phonenumbers.parse(text[:40], region)
+    except phonenumbers.NumberParseException:
+        raise InvalidPhone(text) from None
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidPhone(text)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def mask(e164: str) -> str:
+    """'+46701234512' -> '+46 70 *** ** 12': enough to tell numbers apart in a log."""
+    try:
+        number = phonenumbers.parse(e164, None)
+        country, national = number.country_code, str(number.national_number)
+    except phonenumbers.NumberParseException:
+        digits = re.sub(r"\D", "", e164)
+        return f"+{digits[:2]} *** ** {digits[-2:]}" if len(digits) > 4 else "***"
+    return f"+{country} {national[:2]} *** ** {national[-2:]}"
+
+
+def mask_in_text(text: str) -> str:
+    return _E164_IN_TEXT.sub(lambda m: mask(m.group(0)), text)

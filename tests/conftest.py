@@ -1,0 +1,93 @@
+"""Shared fixtures: every database test runs on SQLite and, when reachable, PostgreSQL.
+
+PostgreSQL: one database per test session, built by our migrations (so they are
+tested too), emptied before each test. Set FLERPART_REQUIRE_POSTGRES=1 (CI does)
+to fail instead of skipping when the server is not there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from tortoise import connections
+from tortoise.backends.base.executor import EXECUTOR_CACHE
+from tortoise.context import TortoiseContext, tortoise_test_context
+
+from storage.db import MODELS_MODULE, apply_migrations, tortoise_config
+
+PG_ADMIN_URL = os.environ.get("FLERPART_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432/test")
+PG_TEST_DB = "flerpart_test"
+
+
+def run_in_thread(coro) -> object:
+    """asyncio.run from a sync fixture that may be set up inside a running loop."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+def _pg_url(database: str) -> str:
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + database
+
+
+async def _recreate_pg_database() -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(PG_ADMIN_URL.replace("postgres://", "postgresql://"), timeout=3)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{PG_TEST_DB}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{PG_TEST_DB}"')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """A migrated PostgreSQL database for this session, or a skip (a failure in CI)."""
+    try:
+        run_in_thread(_recreate_pg_database())
+    except (OSError, asyncio.TimeoutError) as error:
+        message = f"PostgreSQL not reachable at {PG_ADMIN_URL}: {error}"
+        if os.environ.get("FLERPART_REQUIRE_POSTGRES") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    url = _pg_url(PG_TEST_DB)
+    run_in_thread(apply_migrations(url))
+    return url
+
+
+async def _truncate_all() -> None:
+    conn = connections.get("default")
+    tables = [row["tablename"] for row in await conn.execute_query_dict(
+        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+        "AND tablename <> 'tortoise_migrations'"
+    )]
+    await conn.execute_script(
+        "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
+    )
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def db(request: pytest.FixtureRequest) -> AsyncIterator[str]:
+    """An empty database with the ORM ready; yields its URL."""
+    # Tortoise caches insert SQL per connection *name*; both backends use "default".
+    EXECUTOR_CACHE.clear()
+    if request.param == "sqlite":
+        async with tortoise_test_context([MODELS_MODULE]):
+            yield "sqlite://:memory:"
+        return
+    url = request.getfixturevalue("postgres_url")
+    async with TortoiseContext() as ctx:
+        await ctx.init(config=tortoise_config(url))
+        await _truncate_all()
+        yield url
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
