@@ -30,8 +30,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run the bot, the web server and the scheduler")
     run.add_argument("--no-migrate", action="store_true", help="do not apply migrations first")
-    run.add_argument("--no-demo", action="store_true",
-                     help="do not create demo data on an empty database in local mode")
+    run.add_argument(
+        "--no-demo",
+        action="store_true",
+        help="do not create demo data on an empty database in local mode",
+    )
 
     sub.add_parser("migrate", help="apply database migrations")
 

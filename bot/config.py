@@ -28,6 +28,7 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     telegram_bot_token: str | None = None
     telegram_webhook_secret: str | None = None
+    telegram_api_base_url: str | None = None  # a self-hosted Bot API server
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = field(default=None, repr=False)
     twilio_from: str | None = None
@@ -141,6 +142,7 @@ def load_settings(
         database_url=database_url,
         telegram_bot_token=get("TELEGRAM_BOT_TOKEN"),
         telegram_webhook_secret=secret,
+        telegram_api_base_url=get("TELEGRAM_API_BASE_URL"),
         twilio_account_sid=get("TWILIO_ACCOUNT_SID"),
         twilio_auth_token=get("TWILIO_AUTH_TOKEN"),
         twilio_from=get("TWILIO_FROM"),

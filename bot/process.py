@@ -35,7 +35,6 @@ from storage.db import close_database, open_database
 log = logging.getLogger(__name__)
 
 
-
 class FlerpartProcess:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -107,6 +106,8 @@ class FlerpartProcess:
             )
         else:
             builder = builder.token(settings.telegram_bot_token)  # type: ignore[arg-type]
+            if settings.telegram_api_base_url:
+                builder = builder.base_url(settings.telegram_api_base_url)
         if settings.telegram_webhook:
             builder = builder.updater(None)  # our aiohttp route feeds the update queue
         application = builder.build()

@@ -23,11 +23,14 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     locale = result.staff.language if result.staff else normalise_locale(user.language_code)
     with use_locale(locale):
         if result.outcome is StartOutcome.JOINED:
-            text = _("Welcome, {name}. You can now prepare meetings here. Send /help to see how.",
-                     name=user.first_name)
+            text = _(
+                "Welcome, {name}. You can now prepare meetings here. Send /help to see how.",
+                name=user.first_name,
+            )
         elif result.outcome is StartOutcome.ALREADY_STAFF:
-            text = _("Hello again, {name}. Send /help to see what you can do.",
-                     name=user.first_name)
+            text = _(
+                "Hello again, {name}. Send /help to see what you can do.", name=user.first_name
+            )
         elif result.outcome is StartOutcome.INVALID_CODE:
             text = _("This invitation link does not work any more. Ask for a new one.")
         else:

@@ -19,8 +19,12 @@ _PROVIDER_STATUS = {
     "undelivered": OutboxStatus.FAILED,
     "failed": OutboxStatus.FAILED,
 }
-_RANK = {OutboxStatus.SENDING: 0, OutboxStatus.SENT: 1, OutboxStatus.DELIVERED: 2,
-         OutboxStatus.FAILED: 2}
+_RANK = {
+    OutboxStatus.SENDING: 0,
+    OutboxStatus.SENT: 1,
+    OutboxStatus.DELIVERED: 2,
+    OutboxStatus.FAILED: 2,
+}
 OPTED_OUT_ERROR = "21610"  # the recipient replied STOP to this sender
 
 
@@ -39,8 +43,9 @@ async def record_status(provider_message_id: str, status: str, error_code: str |
     if new is OutboxStatus.FAILED:
         message.error_code = error_code
         message.last_error = f"provider status {status}"
-    await message.save(update_fields=["status", "delivered_at", "error_code", "last_error",
-                                      "updated_at"])
+    await message.save(
+        update_fields=["status", "delivered_at", "error_code", "last_error", "updated_at"]
+    )
     if error_code == OPTED_OUT_ERROR and message.person_id:
         await Person.filter(id=message.person_id, opted_out_at=None).update(opted_out_at=now)
     log.info("message %s is now %s", message.id, new.value)

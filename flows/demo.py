@@ -62,12 +62,17 @@ async def create_demo(tz: ZoneInfo) -> Demo:
                 team=team, first_name=entry["name"], phone=entry["phone"], language="sv"
             )
             await Consent.create(
-                person=person, kind=ConsentKind.CONTACT_SMS, given_to=team.name,
+                person=person,
+                kind=ConsentKind.CONTACT_SMS,
+                given_to=team.name,
                 given_at=clock.now(),
             )
             await Attendee.create(
-                meeting=meeting, person=person, role=AttendeeRole(entry["role"]),
-                agency=Agency(entry["agency"]), why=entry["why"],
+                meeting=meeting,
+                person=person,
+                role=AttendeeRole(entry["role"]),
+                agency=Agency(entry["agency"]),
+                why=entry["why"],
             )
         code, invitation = await create_invitation(StaffRole.CONVENOR, team.name)
     return Demo(team, meeting, code, invitation.expires_at)

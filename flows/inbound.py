@@ -37,6 +37,7 @@ async def handle_sms(message_sid: str, sender: str, body: str, default_locale: s
     if person is None:
         log.info("SMS from unknown number %s", mask(sender))
         with use_locale(default_locale):
-            return _("We do not know this number. Waiting for a meeting? "
-                     "Ask the person who invited you.")
+            return _(
+                "We do not know this number. Waiting for a meeting? Ask the person who invited you."
+            )
     return None

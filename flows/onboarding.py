@@ -90,9 +90,9 @@ async def start(
         await Invitation.filter(id=invitation.id).update(used_by=staff)
         if invitation.role is StaffRole.CONVENOR:
             # The demo meeting waits for the first convenor of its demo team.
-            await Meeting.filter(
-                team_id=invitation.team_id, is_demo=True, convenor_id=None
-            ).update(convenor=staff)
+            await Meeting.filter(team_id=invitation.team_id, is_demo=True, convenor_id=None).update(
+                convenor=staff
+            )
         await AuditEvent.create(
             actor_kind=ActorKind.STAFF,
             actor=staff,

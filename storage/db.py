@@ -37,7 +37,9 @@ def normalise_database_url(url: str) -> str:
         )
     if parts.scheme == "sqlite":
         if not (parts.netloc + parts.path):
-            raise DatabaseUrlError("sqlite:// needs a file path, e.g. sqlite://data/flerpart.sqlite3")
+            raise DatabaseUrlError(
+                "sqlite:// needs a file path, e.g. sqlite://data/flerpart.sqlite3"
+            )
         return url
     if not parts.hostname or not parts.path.strip("/"):
         raise DatabaseUrlError("a PostgreSQL URL needs a host and a database name")
@@ -65,9 +67,7 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
 
 
 # For the `tortoise` CLI (makemigrations) via [tool.tortoise] in pyproject.toml.
-TORTOISE_ORM = tortoise_config(
-    os.environ.get("DATABASE_URL") or "sqlite://data/flerpart.sqlite3"
-)
+TORTOISE_ORM = tortoise_config(os.environ.get("DATABASE_URL") or "sqlite://data/flerpart.sqlite3")
 
 
 def _ensure_sqlite_dir(database_url: str) -> None:
@@ -107,7 +107,7 @@ async def open_database(database_url: str, *, attempts: int = 5, delay: float = 
             await Tortoise.init(config=tortoise_config(database_url))
             await ping()
             return
-        except (OSError, BaseORMException, asyncio.TimeoutError) as error:
+        except (TimeoutError, OSError, BaseORMException) as error:
             await connections.close_all(discard=True)
             if attempt == attempts:
                 raise DatabaseUnavailable(

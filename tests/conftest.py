@@ -50,7 +50,7 @@ def postgres_url() -> str:
     """A migrated PostgreSQL database for this session, or a skip (a failure in CI)."""
     try:
         run_in_thread(_recreate_pg_database())
-    except (OSError, asyncio.TimeoutError) as error:
+    except (TimeoutError, OSError) as error:
         message = f"PostgreSQL not reachable at {PG_ADMIN_URL}: {error}"
         if os.environ.get("FLERPART_REQUIRE_POSTGRES") == "1":
             pytest.fail(message)
@@ -62,10 +62,13 @@ def postgres_url() -> str:
 
 async def _truncate_all() -> None:
     conn = connections.get("default")
-    tables = [row["tablename"] for row in await conn.execute_query_dict(
-        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-        "AND tablename <> 'tortoise_migrations'"
-    )]
+    tables = [
+        row["tablename"]
+        for row in await conn.execute_query_dict(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+            "AND tablename <> 'tortoise_migrations'"
+        )
+    ]
     await conn.execute_script(
         "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
     )

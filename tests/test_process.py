@@ -1,0 +1,194 @@
+"""The whole process in local mode, in this event loop: web, bot, scheduler, stand-ins."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
+from bot.standins.telegram_api import TelegramStandIn
+from twilio.request_validator import RequestValidator
+
+from bot.config import load_settings
+from bot.process import FlerpartProcess
+from flows.onboarding import create_invitation
+from storage.db import apply_migrations
+from storage.models import InboundMessage, StaffRole, StaffUser
+from tests.conftest import free_port
+
+
+@pytest.fixture
+async def database_url(tmp_path) -> str:
+    url = f"sqlite://{tmp_path}/flerpart.sqlite3"
+    await apply_migrations(url)
+    return url
+
+
+@pytest.fixture
+async def local_process(database_url) -> AsyncIterator[FlerpartProcess]:
+    settings = load_settings(environ={"DATABASE_URL": database_url, "PORT": "0"}, dotenv=None)
+    process = FlerpartProcess(settings)
+    await process.start()
+    try:
+        yield process
+    finally:
+        await process.stop()
+
+
+async def test_local_mode_health_is_ok(local_process):
+    async with aiohttp.ClientSession() as http:
+        async with http.get(local_process.local_url + "/healthz") as response:
+            assert response.status == 200
+            assert await response.json() == {"status": "ok"}
+
+
+async def test_scheduler_runs_in_the_same_loop(local_process):
+    application = local_process.services.telegram
+    assert application is not None and application.job_queue is not None
+    scheduler = application.job_queue.scheduler
+    assert scheduler.running
+    assert scheduler._eventloop is asyncio.get_running_loop()
+
+
+@pytest.mark.parametrize("path", ["/twilio/sms", "/twilio/status"])
+async def test_twilio_routes_refuse_missing_and_forged_signatures(local_process, path):
+    url = local_process.local_url + path
+    form = {
+        "MessageSid": "SM" + "1" * 32,
+        "From": "+46701740605",
+        "Body": "JA",
+        "MessageStatus": "delivered",
+    }
+    forged = RequestValidator("not-our-token").compute_signature(url, form)
+    async with aiohttp.ClientSession() as http:
+        async with http.post(url, data=form) as response:
+            assert response.status == 403
+        async with http.post(url, data=form, headers={"X-Twilio-Signature": forged}) as response:
+            assert response.status == 403
+        # A valid signature over a different body is forged too.
+        good = RequestValidator(local_process.services.twilio_auth_token).compute_signature(
+            url, form
+        )
+        changed = dict(form, Body="NEJ")
+        async with http.post(url, data=changed, headers={"X-Twilio-Signature": good}) as response:
+            assert response.status == 403
+    assert await InboundMessage.all().count() == 0
+
+
+async def test_signed_sms_from_an_unknown_number_gets_one_generic_sentence(local_process):
+    standin = local_process.services.twilio_standin
+    status, body = await standin.send_inbound("+46701740699", "Hej, vem är du?")
+    assert status == 200
+    assert "<Message>" in body and "känner inte igen" in body
+    stored = await InboundMessage.get()
+    assert stored.body == "" and "+46701740699" not in stored.sender_masked
+    # The same MessageSid delivered again is handled once.
+    sid = stored.provider_message_id
+    status, body = await standin.send_inbound("+46701740699", "Hej, vem är du?", message_sid=sid)
+    assert status == 200 and "<Message>" not in body
+    assert await InboundMessage.all().count() == 1
+
+
+async def test_telegram_webhook_route_is_absent_in_polling_mode(local_process):
+    async with aiohttp.ClientSession() as http:
+        async with http.post(local_process.local_url + "/telegram/webhook", json={}) as response:
+            assert response.status == 404
+
+
+async def test_unknown_telegram_user_gets_one_polite_sentence(local_process):
+    standin = local_process.services.telegram_standin
+    await standin.user_sends(4242, "/start", language_code="sv")
+    [reply] = await standin.wait_for_bot_messages(4242, 1)
+    assert reply["text"] == "Tyvärr, den här boten är bara för inbjuden personal."
+    await standin.user_sends(4242, "visa alla möten", language_code="sv")
+    replies = await standin.wait_for_bot_messages(4242, 2)
+    assert replies[1]["text"] == reply["text"]
+    assert await StaffUser.all().count() == 0
+
+
+async def test_invited_convenor_joins_with_start_code(local_process):
+    standin = local_process.services.telegram_standin
+    code, _ = await create_invitation(StaffRole.CONVENOR, "Team Test")
+    await standin.user_sends(777, f"/start {code}", first_name="Maja", language_code="en")
+    [reply] = await standin.wait_for_bot_messages(777, 1)
+    assert reply["text"].startswith("Welcome, Maja.")
+    staff = await StaffUser.get(telegram_user_id=777)
+    assert staff.role is StaffRole.CONVENOR and staff.language == "en"
+
+
+# --- webhook mode: Telegram pushes updates to our route, guarded by the secret ---
+
+WEBHOOK_TOKEN = "2000000002:webhook-test-token"
+
+
+@pytest.fixture
+async def webhook_process(database_url) -> AsyncIterator[tuple[FlerpartProcess, TelegramStandIn]]:
+    standin = TelegramStandIn(WEBHOOK_TOKEN)
+    server = TestServer(standin.app, host="127.0.0.1")
+    await server.start_server()
+    port = free_port()
+    settings = load_settings(
+        environ={
+            "DATABASE_URL": database_url,
+            "PORT": str(port),
+            "TELEGRAM_BOT_TOKEN": WEBHOOK_TOKEN,
+            "TELEGRAM_API_BASE_URL": str(server.make_url("/bot")),
+            "TELEGRAM_WEBHOOK_SECRET": "our-webhook-secret",
+            "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        },
+        dotenv=None,
+    )
+    process = FlerpartProcess(settings)
+    await process.start()
+    try:
+        yield process, standin
+    finally:
+        await process.stop()
+        await server.close()
+
+
+async def test_webhook_mode_registers_the_webhook_with_its_secret(webhook_process):
+    process, standin = webhook_process
+    assert standin.webhook == {
+        "url": process.local_url + "/telegram/webhook",
+        "secret_token": "our-webhook-secret",
+    }
+
+
+async def test_webhook_without_the_right_secret_is_forbidden(webhook_process):
+    process, _ = webhook_process
+    update = {
+        "update_id": 1,
+        "message": {
+            "message_id": 1,
+            "date": 0,
+            "chat": {"id": 5, "type": "private"},
+            "text": "/start",
+        },
+    }
+    url = process.local_url + "/telegram/webhook"
+    async with aiohttp.ClientSession() as http:
+        async with http.post(url, json=update) as response:
+            assert response.status == 403
+        wrong = {"X-Telegram-Bot-Api-Secret-Token": "guess"}
+        async with http.post(url, json=update, headers=wrong) as response:
+            assert response.status == 403
+        right = {"X-Telegram-Bot-Api-Secret-Token": "our-webhook-secret"}
+        async with http.post(url, data=b"{not json", headers=right) as response:
+            assert response.status == 400
+
+
+async def test_start_by_webhook_is_answered(webhook_process):
+    _, standin = webhook_process
+    await standin.user_sends(9001, "/start", language_code="en")
+    [reply] = await standin.wait_for_bot_messages(9001, 1)
+    assert reply["text"] == "Sorry, this bot is only for invited staff."
+
+
+async def test_oversized_webhook_body_is_a_clean_413(local_process):
+    url = local_process.local_url + "/twilio/sms"
+    async with aiohttp.ClientSession() as http:
+        async with http.post(url, data={"Body": "x" * 300_000}) as response:
+            assert response.status == 413
