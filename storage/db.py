@@ -110,8 +110,9 @@ async def open_database(database_url: str, *, attempts: int = 5, delay: float = 
         except (TimeoutError, OSError, BaseORMException) as error:
             await connections.close_all(discard=True)
             if attempt == attempts:
+                reason = type(error).__name__
                 raise DatabaseUnavailable(
-                    f"the database did not answer after {attempts} attempts ({type(error).__name__})"
+                    f"the database did not answer after {attempts} attempts ({reason})"
                 ) from None
             log.warning("database not reachable (attempt %d/%d), retrying", attempt, attempts)
             await asyncio.sleep(delay * attempt)
@@ -121,10 +122,14 @@ async def close_database() -> None:
     await connections.close_all()
 
 
-async def ping(timeout: float = 2.0) -> None:
+PING_SECONDS = 2.0
+
+
+async def ping() -> None:
     """A trivial query; raises when the database does not answer in time."""
     conn = connections.get("default")
-    await asyncio.wait_for(conn.execute_query("SELECT 1"), timeout)
+    async with asyncio.timeout(PING_SECONDS):
+        await conn.execute_query("SELECT 1")
 
 
 async def healthy() -> bool:

@@ -7,7 +7,7 @@ from storage.models import AuditEvent, Invitation, StaffRole, StaffUser
 
 
 async def test_an_invitation_makes_a_staff_user_once(db):
-    code, invitation = await create_invitation(StaffRole.CONVENOR, "Team Norr")
+    code, _ = await create_invitation(StaffRole.CONVENOR, "Team Norr")
     first = await onboarding.start(111, "Anna Andersson", code, "en-GB")
     assert first.outcome is StartOutcome.JOINED
     assert first.staff is not None
