@@ -38,6 +38,7 @@ class Settings:
     port: int = 8080
     timezone: str = "Europe/Stockholm"
     default_locale: str = "sv"
+    sms_per_second: float = 1.0  # Twilio long codes send 1 SMS/s
 
     @property
     def local_telegram(self) -> bool:
@@ -138,6 +139,14 @@ def load_settings(
     if secret and not _WEBHOOK_SECRET.match(secret):
         raise ConfigError("TELEGRAM_WEBHOOK_SECRET may only hold A-Z a-z 0-9 _ - (1-256 chars)")
 
+    rate_text = get("SMS_PER_SECOND") or "1"
+    try:
+        sms_per_second = float(rate_text)
+    except ValueError:
+        sms_per_second = 0.0
+    if not 0.01 <= sms_per_second <= 1000:
+        raise ConfigError(f"SMS_PER_SECOND must be a number from 0.01 to 1000, not {rate_text!r}")
+
     settings = Settings(
         database_url=database_url,
         telegram_bot_token=get("TELEGRAM_BOT_TOKEN"),
@@ -152,6 +161,7 @@ def load_settings(
         port=int(port_text),
         timezone=timezone,
         default_locale=locale,
+        sms_per_second=sms_per_second,
     )
     _check_providers(settings)
     return settings

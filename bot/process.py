@@ -15,6 +15,7 @@ from telegram import Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
 from bot.config import Settings
+from bot.dispatcher import Dispatcher, DispatchRefused
 from bot.local_mode import (
     LOCAL_BOT_TOKEN,
     LOCAL_BOT_USERNAME,
@@ -23,14 +24,17 @@ from bot.local_mode import (
     TELEGRAM_STANDIN_PATH,
     TWILIO_STANDIN_PATH,
 )
+from bot.senders import SmsSender, TelegramSender
 from bot.services import Services
 from bot.standins.telegram_api import TelegramStandIn
 from bot.standins.twilio_api import TwilioStandIn
 from bot.telegram_handlers import add_handlers
 from bot.twilio_client import close_twilio_client, make_twilio_client
 from bot.web import make_web_app
+from flows.clock import clock
 from flows.i18n import check_catalogs
 from storage.db import close_database, open_database
+from storage.models import Channel
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +68,7 @@ class FlerpartProcess:
             await self._start_web()
             await self._start_telegram()
             await self._start_twilio()
+            await self._start_dispatcher()
         except BaseException:
             await self.stop()
             raise
@@ -138,9 +143,49 @@ class FlerpartProcess:
             self.services.twilio_account_sid, self.services.twilio_auth_token, base_url=base_url
         )
 
+    async def _start_dispatcher(self) -> None:
+        services, settings = self.services, self.settings
+        assert services.telegram is not None and services.twilio is not None
+        senders = {
+            Channel.TELEGRAM: TelegramSender(services.telegram.bot),
+            Channel.SMS: SmsSender(
+                services.twilio,
+                from_=settings.twilio_from
+                or (LOCAL_TWILIO_NUMBER if settings.local_twilio else None),
+                messaging_service_sid=settings.twilio_messaging_service_sid,
+                status_callback_base=services.public_url,
+                per_second=settings.sms_per_second,
+            ),
+        }
+        dispatcher = Dispatcher(senders, clock, database_url=settings.database_url)
+        try:
+            await dispatcher.start()
+        except DispatchRefused as refused:
+            log.warning("%s", refused)
+            return
+        services.dispatcher = dispatcher
+        job_queue = services.telegram.job_queue
+        assert job_queue is not None
+        # APScheduler only wakes the dispatcher and tidies up; the rows are the schedule.
+        job_queue.run_repeating(
+            self._maintenance,
+            interval=60,
+            first=60,
+            name="outbox-maintenance",
+            job_kwargs={"misfire_grace_time": None, "coalesce": True},
+        )
+
+    async def _maintenance(self, _context: object) -> None:
+        if self.services.dispatcher is not None:
+            await self.services.dispatcher.release_stale()
+            self.services.dispatcher.wake()
+
     async def stop(self) -> None:
         """Reverse order; each step runs even when an earlier one failed."""
         services = self.services
+        if services.dispatcher is not None:
+            await services.dispatcher.stop()
+            services.dispatcher = None
         application = services.telegram
         if application is not None:
             if application.updater is not None and application.updater.running:

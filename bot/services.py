@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from telegram.ext import Application
     from twilio.rest import Client
 
+    from bot.dispatcher import Dispatcher
     from bot.standins.telegram_api import TelegramStandIn
     from bot.standins.twilio_api import TwilioStandIn
 
@@ -25,3 +26,4 @@ class Services:
     twilio: Client | None = None
     telegram_standin: TelegramStandIn | None = None
     twilio_standin: TwilioStandIn | None = None
+    dispatcher: Dispatcher | None = None

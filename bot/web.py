@@ -86,7 +86,10 @@ async def twilio_status(request: web.Request, form: dict[str, str]) -> web.Respo
     sid, status = form.get("MessageSid", ""), form.get("MessageStatus", "")
     if not sid or not status:
         raise web.HTTPBadRequest(text="MessageSid and MessageStatus are required")
-    await delivery.record_status(sid, status, form.get("ErrorCode") or None)
+    outbox_id = request.query.get("o", "")
+    await delivery.record_status(
+        sid, status, form.get("ErrorCode") or None, int(outbox_id) if outbox_id.isdigit() else None
+    )
     return web.Response(status=204)
 
 

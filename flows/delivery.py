@@ -28,12 +28,23 @@ _RANK = {
 OPTED_OUT_ERROR = "21610"  # the recipient replied STOP to this sender
 
 
-async def record_status(provider_message_id: str, status: str, error_code: str | None) -> bool:
-    """Returns True when the report changed a message we know."""
+async def record_status(
+    provider_message_id: str, status: str, error_code: str | None, outbox_id: int | None = None
+) -> bool:
+    """Returns True when the report changed a message we know.
+
+    `outbox_id` comes from our callback URL: with it a report that arrives before
+    we stored the provider's id still finds its row.
+    """
     new = _PROVIDER_STATUS.get(status)  # queued/accepted/sending carry no news
-    message = await OutboxMessage.get_or_none(provider_message_id=provider_message_id)
-    if message is None or new is None:
+    if new is None:
         return False
+    message = await OutboxMessage.get_or_none(provider_message_id=provider_message_id)
+    if message is None and outbox_id is not None:
+        message = await OutboxMessage.get_or_none(id=outbox_id, provider_message_id=None)
+    if message is None:
+        return False
+    message.provider_message_id = provider_message_id
     if _RANK.get(message.status, 99) >= _RANK[new]:
         return False  # an older report arriving late
     message.status = new

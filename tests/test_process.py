@@ -8,11 +8,11 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
-from bot.standins.telegram_api import TelegramStandIn
 from twilio.request_validator import RequestValidator
 
 from bot.config import load_settings
 from bot.process import FlerpartProcess
+from bot.standins.telegram_api import TelegramStandIn
 from flows.onboarding import create_invitation
 from storage.db import apply_migrations
 from storage.models import InboundMessage, StaffRole, StaffUser

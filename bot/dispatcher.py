@@ -1,0 +1,236 @@
+"""Sends what the outbox says is due, once, at the providers' pace.
+
+The database is the truth; nothing per message lives in memory or in
+APScheduler. One loop per channel asks the outbox for due rows, claims a batch
+(to `sending`, attempts + 1), sends each and records the outcome, so a slow
+SMS pace never holds back Telegram. Between batches
+it sleeps until the next due row, a wake-up (a new row, the clock moved) or
+`POLL_SECONDS`, whichever is first. APScheduler (PTB's JobQueue) runs the
+periodic maintenance that releases rows left by a dead dispatcher.
+
+Duplicates, precisely: a row is sent at most once unless the process dies
+while the provider call for it is under way (after the request left, before
+`sent` was written). Such rows are found in `sending` at the next start and
+sent again. So a kill duplicates at most the messages in flight at that
+moment: at most `max_in_flight` (default 8) per channel and dispatcher. Rows claimed but
+not yet handed to a provider are not duplicated: they never left.
+
+SQLite allows one dispatcher: it takes an exclusive file lock beside the
+database, and a second process that cannot get it does not dispatch (and says
+so). PostgreSQL allows several: claims use `FOR UPDATE SKIP LOCKED`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import IO
+from urllib.parse import urlsplit
+
+from bot.senders import GiveUp, RetryLater, Sender
+from flows import outbox as policy
+from flows.clock import Clock
+from flows.phone import mask_in_text
+from storage import outbox
+from storage.models import Channel, OutboxMessage, OutboxStatus
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 5.0
+STALE_AFTER = timedelta(minutes=2)  # PostgreSQL: longer than any one send can take
+
+
+class DispatchRefused(RuntimeError):
+    """Another process already dispatches from this SQLite database."""
+
+
+class SqliteDispatchLock:
+    """An flock beside the database file: released by the OS when the holder dies."""
+
+    def __init__(self, database_url: str) -> None:
+        parts = urlsplit(database_url)
+        path = parts.netloc + parts.path
+        self.path = Path(path + ".dispatch.lock") if path != ":memory:" else None
+        self._file: IO[str] | None = None
+
+    def acquire(self) -> None:
+        if self.path is None:
+            return
+        self._file = self.path.open("a+")
+        try:
+            fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._file.close()
+            self._file = None
+            raise DispatchRefused(
+                f"another process holds {self.path}: SQLite allows one dispatcher. "
+                "This process serves the bot and the web but does not send reminders."
+            ) from None
+
+    def release(self) -> None:
+        if self._file is not None:
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+            self._file.close()
+            self._file = None
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        senders: Mapping[Channel, Sender],
+        clock: Clock,
+        *,
+        database_url: str,
+        batch_size: int = 16,
+        max_in_flight: int = 8,
+    ) -> None:
+        self.senders = senders
+        self.clock = clock
+        self.database_url = database_url
+        self.is_sqlite = urlsplit(database_url).scheme == "sqlite"
+        self.batch_size = batch_size
+        self.max_in_flight = max_in_flight
+        self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._wake = {channel: asyncio.Event() for channel in senders}
+        self._tasks: list[asyncio.Task[None]] = []
+        self._lock = SqliteDispatchLock(database_url) if self.is_sqlite else None
+        self._in_flight = {channel: asyncio.Semaphore(max_in_flight) for channel in senders}
+
+    @property
+    def running(self) -> bool:
+        return any(not task.done() for task in self._tasks)
+
+    async def start(self) -> None:
+        if self._lock is not None:
+            self._lock.acquire()  # raises DispatchRefused
+        await self.release_stale()
+        self._tasks = [
+            asyncio.create_task(self._loop(channel), name=f"dispatch-{channel.value}")
+            for channel in self.senders
+        ]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+        if self._lock is not None:
+            self._lock.release()
+
+    def wake(self) -> None:
+        for event in self._wake.values():
+            event.set()
+
+    async def release_stale(self) -> None:
+        # With SQLite we hold the only lock, so every `sending` row is an orphan.
+        older_than = timedelta(0) if self.is_sqlite else STALE_AFTER
+        requeued, failed = await outbox.release_stale(self.clock.now(), older_than)
+        if requeued or failed:
+            log.warning("released %d interrupted message(s), %d failed for good", requeued, failed)
+            self.wake()
+
+    async def _loop(self, channel: Channel) -> None:
+        while True:
+            try:
+                sent = await self.run_once(channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a database hiccup must not end dispatching for good
+                log.exception("dispatch round failed; retrying shortly")
+                sent = 0
+                await asyncio.sleep(1)
+            if sent:
+                continue
+            await self._sleep_until_due(channel)
+
+    async def _sleep_until_due(self, channel: Channel) -> None:
+        wake = self._wake[channel]
+        wake.clear()
+        timeout = POLL_SECONDS
+        next_due = await outbox.next_due_at(channel)
+        if next_due is not None:
+            timeout = min(timeout, max((next_due - self.clock.now()).total_seconds(), 0))
+        if timeout <= 0:
+            return
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                await wake.wait()
+
+    async def run_once(self, channel: Channel) -> int:
+        """Claims and sends one batch of a channel; returns how many rows it handled."""
+        batch = await outbox.claim_due(self.clock.now(), self.id, self.batch_size, channel)
+        if batch:
+            await asyncio.gather(*(self._handle(message) for message in batch))
+        return len(batch)
+
+    async def _handle(self, message: OutboxMessage) -> None:
+        try:
+            async with self._in_flight[message.channel]:
+                await self._send(message)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # one bad row must not stop the others
+            log.exception("message %s could not be handled", message.id)
+            await self._retry_or_fail(message, f"internal error: {type(error).__name__}")
+
+    async def _send(self, message: OutboxMessage) -> None:
+        now = self.clock.now()
+        decision = await policy.compose(message, now)
+        if isinstance(decision, policy.Skip):
+            await outbox.mark_final(message.id, decision.status, decision.reason)
+            return
+        if isinstance(decision, policy.Defer):
+            await outbox.mark_retry(message.id, decision.until, decision.reason)
+            return
+        sender = self.senders[message.channel]
+        try:
+            result = await sender.send(
+                decision.address, decision.text, outbox_id=message.id, buttons=None
+            )
+        except RetryLater as error:
+            await self._retry_or_fail(message, str(error), error.retry_after)
+            return
+        except GiveUp as error:
+            await self._fail(message, str(error), error.code)
+            return
+        await outbox.mark_sent(
+            message.id, self.clock.now(), result.provider_id, decision.text, result.parts
+        )
+        log.info("sent message %s (%s, %s)", message.id, message.kind, message.channel.value)
+
+    async def _retry_or_fail(
+        self, message: OutboxMessage, reason: str, retry_after: float | None = None
+    ) -> None:
+        if message.attempts >= outbox.MAX_ATTEMPTS:
+            await self._fail(message, f"{reason} (after {message.attempts} attempts)", None)
+            return
+        when = self.clock.now() + policy.backoff(message.attempts, retry_after)
+        await outbox.mark_retry(message.id, when, reason)
+        log.info(
+            "message %s will be retried at %s: %s",
+            message.id,
+            when.isoformat(),
+            mask_in_text(reason),
+        )
+
+    async def _fail(self, message: OutboxMessage, reason: str, code: str | None) -> None:
+        if await outbox.mark_final(message.id, OutboxStatus.FAILED, reason, code):
+            log.warning("message %s failed: %s", message.id, mask_in_text(reason))
+            await policy.record_permanent_error(message, code, self.clock.now())
+            await policy.notify_convenor_of_failure(message, reason, self.clock.now())
+            self.wake()
+
+    def due_soon(self, moment: datetime) -> None:
+        """A row was added for `moment`: wake now if it is due before our next look."""
+        if moment <= self.clock.now() + timedelta(seconds=POLL_SECONDS):
+            self.wake()

@@ -1,0 +1,511 @@
+"""A local stand-in for the Telegram Bot API, over real HTTP.
+
+python-telegram-bot talks to it through `base_url`, so local mode and the
+tests run the production path. It serves the methods the bot uses, keeps a
+transcript per chat (edits applied), lets a test or the simulator play users
+(messages, button presses), delivers updates by getUpdates or to a webhook,
+and can be told to fail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import aiohttp
+from aiohttp import web
+
+# Form values PTB sends as plain strings; everything else is JSON-encoded.
+_STRING_FIELDS = {
+    "text",
+    "caption",
+    "parse_mode",
+    "url",
+    "secret_token",
+    "callback_query_id",
+    "language_code",
+    "ip_address",
+    "filename",
+    "description",
+    "short_description",
+    "name",
+}
+MAX_TEXT = 4096
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, description: str, retry_after: int | None = None) -> None:
+        super().__init__(description)
+        self.status, self.description, self.retry_after = status, description, retry_after
+
+
+@dataclass
+class _Fault:
+    method: str
+    status: int
+    description: str
+    retry_after: int | None
+    times: int
+
+
+def _keyboard(markup: dict | None) -> list[list[dict]]:
+    rows = (markup or {}).get("inline_keyboard", [])
+    return [
+        [
+            {"text": b["text"], "data": b["callback_data"]}
+            if "callback_data" in b
+            else {"text": b["text"], "url": b.get("url", "")}
+            for b in row
+        ]
+        for row in rows
+    ]
+
+
+class TelegramStandIn:
+    def __init__(
+        self, token: str, bot_username: str = "flerpart_local_bot", bot_id: int = 7000000001
+    ) -> None:
+        self.token = token
+        self.bot_user = {
+            "id": bot_id,
+            "is_bot": True,
+            "first_name": "flerpart (local)",
+            "username": bot_username,
+            "can_join_groups": False,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
+        self.answered_callbacks: list[dict] = []
+        self.commands: dict[tuple[str, str], list[dict]] = {}
+        self.webhook: dict | None = None
+        self.calls: list[tuple[str, dict]] = []
+        self.documents: dict[str, bytes] = {}
+        self._users: dict[int, dict] = {}
+        self._chats: dict[int, list[dict]] = {}  # stored messages, in order
+        self._bot_sent: dict[int, int] = {}  # all-time count of bot messages per chat
+        self._next_message_id: dict[int, itertools.count] = {}
+        self._update_ids = itertools.count(1)
+        self._callback_ids = itertools.count(1)
+        self._open_callbacks: set[str] = set()
+        self._updates: list[dict] = []
+        self._blocked: set[int] = set()
+        self._faults: list[_Fault] = []
+        self._changed = asyncio.Condition()
+        self._session: aiohttp.ClientSession | None = None
+        self.app = web.Application()
+        self.app.router.add_route("*", "/bot{token}/{method}", self._dispatch)
+        self._closing = False
+        self.app.on_shutdown.append(self._end_long_polls)
+        self.app.on_cleanup.append(self._close_session)
+
+    # --- playing users ------------------------------------------------------
+
+    async def user_sends(
+        self,
+        user_id: int,
+        text: str,
+        *,
+        first_name: str = "Test",
+        language_code: str | None = "sv",
+        username: str | None = None,
+    ) -> dict:
+        user = {"id": user_id, "is_bot": False, "first_name": first_name}
+        if language_code:
+            user["language_code"] = language_code
+        if username:
+            user["username"] = username
+        self._users[user_id] = user
+        message = {
+            "message_id": self._message_id(user_id),
+            "from": user,
+            "date": int(time.time()),
+            "chat": self._chat(user_id),
+            "text": text,
+        }
+        if text.startswith("/"):
+            length = len(text.split()[0])
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        self._chats.setdefault(user_id, []).append({"who": "user", "message": message})
+        return await self._deliver({"message": message})
+
+    async def user_presses(self, user_id: int, message_id: int, data: str) -> dict:
+        stored = self._find(user_id, message_id)
+        if stored is None or stored["who"] != "bot":
+            raise ValueError(f"no bot message {message_id} in chat {user_id}")
+        callback_id = str(next(self._callback_ids))
+        self._open_callbacks.add(callback_id)
+        query = {
+            "id": callback_id,
+            "from": self._users.get(
+                user_id, {"id": user_id, "is_bot": False, "first_name": "Test"}
+            ),
+            "message": stored["message"],
+            "chat_instance": str(user_id),
+            "data": data,
+        }
+        return await self._deliver({"callback_query": query})
+
+    async def _deliver(self, payload: dict) -> dict:
+        update = {"update_id": next(self._update_ids), **payload}
+        if self.webhook is not None:
+            await self._post_webhook(update)
+        else:
+            self._updates.append(update)
+            await self._notify()
+        return update
+
+    async def _post_webhook(self, update: dict) -> None:
+        assert self.webhook is not None
+        if self._session is None:
+            self._session = aiohttp.ClientSession()
+        headers = {}
+        if self.webhook.get("secret_token"):
+            headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook["secret_token"]
+        async with self._session.post(self.webhook["url"], json=update, headers=headers) as r:
+            await r.read()
+
+    # --- reading ---------------------------------------------------------------
+
+    def transcript(self, chat_id: int) -> list[dict]:
+        entries = []
+        for stored in self._chats.get(chat_id, []):
+            message = stored["message"]
+            entry = {
+                "from": stored["who"],
+                "message_id": message["message_id"],
+                "text": message.get("text", message.get("caption", "")),
+                "buttons": _keyboard(message.get("reply_markup")),
+            }
+            if "document" in message:
+                entry["document"] = message["document"]["file_name"]
+            entries.append(entry)
+        return entries
+
+    async def wait_for_bot_messages(
+        self, chat_id: int, count: int, timeout: float = 5.0
+    ) -> list[dict]:
+        def ready() -> bool:
+            return self._bot_sent.get(chat_id, 0) >= count
+
+        try:
+            async with asyncio.timeout(timeout), self._changed:
+                await self._changed.wait_for(ready)
+        except TimeoutError:
+            seen = self._bot_sent.get(chat_id, 0)
+            raise TimeoutError(
+                f"Telegram stand-in: chat {chat_id} got {seen} bot message(s), "
+                f"waited {timeout}s for {count}"
+            ) from None
+        return [e for e in self.transcript(chat_id) if e["from"] == "bot"]
+
+    # --- fault injection -------------------------------------------------------
+
+    def fail_next(
+        self,
+        method: str,
+        status: int,
+        description: str = "",
+        retry_after: int | None = None,
+        times: int = 1,
+    ) -> None:
+        text = description or {429: "Too Many Requests: retry later"}.get(status, "Injected")
+        self._faults.append(_Fault(method, status, text, retry_after, times))
+
+    def block_chat(self, chat_id: int) -> None:
+        self._blocked.add(chat_id)
+
+    # --- HTTP ----------------------------------------------------------------
+
+    async def _dispatch(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return self._error(ApiError(401, "Unauthorized"))
+        name = request.match_info["method"]
+        handler: Callable | None = self._methods().get(name.lower())
+        if handler is None:
+            return self._error(ApiError(404, "Not Found"))
+        params = await self._params(request)
+        self.calls.append((name, params))
+        try:
+            self._injected_fault(name)
+            result = await handler(params)
+        except ApiError as error:
+            return self._error(error)
+        return web.json_response({"ok": True, "result": result})
+
+    def _methods(self) -> dict[str, Callable]:
+        return {
+            "getme": self._get_me,
+            "getupdates": self._get_updates,
+            "sendmessage": self._send_message,
+            "edittextmessage": self._edit_text,
+            "editmessagetext": self._edit_text,
+            "editmessagereplymarkup": self._edit_markup,
+            "answercallbackquery": self._answer_callback,
+            "setmycommands": self._set_commands,
+            "getmycommands": self._get_commands,
+            "deletemycommands": self._delete_commands,
+            "setwebhook": self._set_webhook,
+            "deletewebhook": self._delete_webhook,
+            "getwebhookinfo": self._webhook_info,
+            "senddocument": self._send_document,
+            "sendchataction": self._true,
+            "deletemessage": self._delete_message,
+            "close": self._true,
+            "logout": self._true,
+        }
+
+    async def _params(self, request: web.Request) -> dict:
+        if request.content_type == "application/json":
+            return await request.json()
+        params: dict = {}
+        if request.content_type.startswith("multipart/"):
+            reader = await request.multipart()
+            async for part in reader:
+                if part.filename:
+                    params[part.name] = {"filename": part.filename, "data": await part.read()}
+                else:
+                    params[part.name] = await part.text()
+        else:
+            params = dict(await request.post())
+        return {key: self._decode(key, value) for key, value in params.items()}
+
+    @staticmethod
+    def _decode(key: str, value: object) -> object:
+        if key in _STRING_FIELDS or not isinstance(value, str):
+            return value
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+
+    def _injected_fault(self, method: str) -> None:
+        for fault in self._faults:
+            if fault.method.lower() == method.lower():
+                fault.times -= 1
+                if fault.times <= 0:
+                    self._faults.remove(fault)
+                raise ApiError(fault.status, fault.description, fault.retry_after)
+
+    @staticmethod
+    def _error(error: ApiError) -> web.Response:
+        body: dict = {"ok": False, "error_code": error.status, "description": error.description}
+        if error.retry_after is not None:
+            body["parameters"] = {"retry_after": error.retry_after}
+        return web.json_response(body, status=error.status)
+
+    # --- methods ---------------------------------------------------------------
+
+    async def _true(self, params: dict) -> bool:
+        return True
+
+    async def _get_me(self, params: dict) -> dict:
+        return self.bot_user
+
+    async def _get_updates(self, params: dict) -> list[dict]:
+        if self.webhook is not None:
+            raise ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
+            )
+        offset = int(params.get("offset") or 0)
+        if offset:
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+        limit = int(params.get("limit") or 100)
+        timeout = float(params.get("timeout") or 0)
+        if not self._updates and timeout > 0:
+            try:
+                async with asyncio.timeout(timeout), self._changed:
+                    await self._changed.wait_for(lambda: bool(self._updates) or self._closing)
+            except TimeoutError:
+                pass
+        allowed = params.get("allowed_updates") or None
+        updates = self._updates[:limit]
+        if allowed:
+            updates = [u for u in updates if any(kind in u for kind in allowed)]
+        return updates
+
+    def _chat(self, chat_id: int) -> dict:
+        user = self._users.get(chat_id, {})
+        return {"id": chat_id, "type": "private", "first_name": user.get("first_name", "Test")}
+
+    def _message_id(self, chat_id: int) -> int:
+        return next(self._next_message_id.setdefault(chat_id, itertools.count(1)))
+
+    def _known_chat(self, params: dict) -> int:
+        chat_id = int(params.get("chat_id", 0))
+        if chat_id in self._blocked:
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
+        if chat_id not in self._chats:
+            raise ApiError(400, "Bad Request: chat not found")
+        return chat_id
+
+    def _find(self, chat_id: int, message_id: int) -> dict | None:
+        for stored in self._chats.get(chat_id, []):
+            if stored["message"]["message_id"] == message_id:
+                return stored
+        return None
+
+    async def _store_bot_message(self, chat_id: int, fields: dict) -> dict:
+        message = {
+            "message_id": self._message_id(chat_id),
+            "from": self.bot_user,
+            "chat": self._chat(chat_id),
+            "date": int(time.time()),
+            **fields,
+        }
+        self._chats[chat_id].append({"who": "bot", "message": message})
+        self._bot_sent[chat_id] = self._bot_sent.get(chat_id, 0) + 1
+        await self._notify()
+        return message
+
+    async def _send_message(self, params: dict) -> dict:
+        chat_id = self._known_chat(params)
+        text = str(params.get("text", ""))
+        if not text.strip():
+            raise ApiError(400, "Bad Request: message text is empty")
+        if len(text) > MAX_TEXT:
+            raise ApiError(400, "Bad Request: message is too long")
+        fields: dict = {"text": text}
+        if params.get("reply_markup"):
+            fields["reply_markup"] = params["reply_markup"]
+        return await self._store_bot_message(chat_id, fields)
+
+    def _editable(self, params: dict) -> dict:
+        chat_id = self._known_chat(params)
+        stored = self._find(chat_id, int(params.get("message_id", 0)))
+        if stored is None or stored["who"] != "bot":
+            raise ApiError(400, "Bad Request: message to edit not found")
+        return stored["message"]
+
+    async def _edit_text(self, params: dict) -> dict:
+        message = self._editable(params)
+        text = str(params.get("text", ""))
+        if not text.strip():
+            raise ApiError(400, "Bad Request: message text is empty")
+        markup = params.get("reply_markup")
+        if text == message.get("text") and markup == message.get("reply_markup"):
+            raise ApiError(
+                400,
+                "Bad Request: message is not modified: specified new message "
+                "content and reply markup are exactly the same as a current "
+                "content and reply markup of the message",
+            )
+        message["text"] = text
+        self._set_markup(message, markup)
+        await self._notify()
+        return message
+
+    async def _edit_markup(self, params: dict) -> dict:
+        message = self._editable(params)
+        markup = params.get("reply_markup")
+        if markup == message.get("reply_markup"):
+            raise ApiError(400, "Bad Request: message is not modified")
+        self._set_markup(message, markup)
+        await self._notify()
+        return message
+
+    @staticmethod
+    def _set_markup(message: dict, markup: dict | None) -> None:
+        if markup:
+            message["reply_markup"] = markup
+        else:
+            message.pop("reply_markup", None)
+
+    async def _delete_message(self, params: dict) -> bool:
+        chat_id = self._known_chat(params)
+        stored = self._find(chat_id, int(params.get("message_id", 0)))
+        if stored is None:
+            raise ApiError(400, "Bad Request: message to delete not found")
+        self._chats[chat_id].remove(stored)
+        await self._notify()
+        return True
+
+    async def _answer_callback(self, params: dict) -> bool:
+        callback_id = str(params.get("callback_query_id", ""))
+        if callback_id not in self._open_callbacks:
+            raise ApiError(
+                400,
+                "Bad Request: query is too old and response timeout expired or query ID is invalid",
+            )
+        self._open_callbacks.discard(callback_id)
+        self.answered_callbacks.append(
+            {
+                "callback_query_id": callback_id,
+                "text": params.get("text"),
+                "show_alert": bool(params.get("show_alert", False)),
+            }
+        )
+        await self._notify()
+        return True
+
+    @staticmethod
+    def _command_key(params: dict) -> tuple[str, str]:
+        scope = params.get("scope") or {"type": "default"}
+        return scope.get("type", "default"), str(params.get("language_code") or "")
+
+    async def _set_commands(self, params: dict) -> bool:
+        self.commands[self._command_key(params)] = list(params.get("commands") or [])
+        return True
+
+    async def _get_commands(self, params: dict) -> list[dict]:
+        return self.commands.get(self._command_key(params), [])
+
+    async def _delete_commands(self, params: dict) -> bool:
+        self.commands.pop(self._command_key(params), None)
+        return True
+
+    async def _set_webhook(self, params: dict) -> bool:
+        self.webhook = {"url": params["url"], "secret_token": params.get("secret_token")}
+        return True
+
+    async def _delete_webhook(self, params: dict) -> bool:
+        self.webhook = None
+        if params.get("drop_pending_updates"):
+            self._updates.clear()
+        return True
+
+    async def _webhook_info(self, params: dict) -> dict:
+        return {
+            "url": (self.webhook or {}).get("url", ""),
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._updates),
+        }
+
+    async def _send_document(self, params: dict) -> dict:
+        chat_id = self._known_chat(params)
+        document = params.get("document")
+        if not isinstance(document, dict):
+            raise ApiError(400, "Bad Request: there is no document in the request")
+        file_id = f"doc{len(self.documents) + 1}"
+        self.documents[file_id] = document["data"]
+        fields: dict = {
+            "document": {
+                "file_id": file_id,
+                "file_unique_id": file_id,
+                "file_name": document["filename"],
+                "mime_type": "application/octet-stream",
+                "file_size": len(document["data"]),
+            }
+        }
+        if params.get("caption"):
+            fields["caption"] = params["caption"]
+        return await self._store_bot_message(chat_id, fields)
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def _end_long_polls(self, _app: web.Application) -> None:
+        """The server waits for open requests at shutdown: answer held polls now."""
+        self._closing = True
+        await self._notify()
+
+    async def _close_session(self, _app: web.Application) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None

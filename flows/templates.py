@@ -1,0 +1,97 @@
+"""Message texts, composed at dispatch time in the recipient's language.
+
+All wording lives in the Babel catalogs; this module only picks the message
+and fills in the meeting's facts. Dates are formatted by Babel in the
+meeting's time zone; SMS bodies are kept to the GSM-7 alphabet where the
+language allows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+
+from flows.i18n import _, use_locale
+from flows.sms_parts import gsm7_safe
+from storage.models import Channel, Meeting, OutboxMessage
+
+Renderer = Callable[[OutboxMessage, Meeting | None], Awaitable[str]]
+
+
+def when(meeting: Meeting, locale: str) -> tuple[str, str]:
+    """('tisdag 3 december', '10:00') in the meeting's own time zone."""
+    assert meeting.starts_at is not None
+    tz = ZoneInfo(meeting.timezone)
+    day = format_datetime(meeting.starts_at, "EEEE d MMMM", tzinfo=tz, locale=locale)
+    clock = format_datetime(meeting.starts_at, "HH:mm", tzinfo=tz, locale=locale)
+    return day, clock
+
+
+async def _first_name(message: OutboxMessage) -> str:
+    if message.person_id is not None:
+        return (await message.person).first_name
+    if message.staff_user_id is not None:
+        return (await message.staff_user).display_name.split(" ")[0]
+    return ""
+
+
+async def reminder_participant(message: OutboxMessage, meeting: Meeting | None) -> str:
+    assert meeting is not None
+    day, clock = when(meeting, message.locale)
+    return _(
+        "Hi {name}! A reminder: your meeting is on {day} at {time}. Place: {place}. "
+        "Reply YES if you are coming. Reply NO if you cannot come.",
+        name=await _first_name(message),
+        day=day,
+        time=clock,
+        place=meeting.place,
+    )
+
+
+async def reminder_staff(message: OutboxMessage, meeting: Meeting | None) -> str:
+    assert meeting is not None
+    day, clock = when(meeting, message.locale)
+    return _(
+        "Reminder: the multi-party meeting is on {day} at {time}. Place: {place}.",
+        day=day,
+        time=clock,
+        place=meeting.place,
+    )
+
+
+def _failure_reason(code: str | None) -> str:
+    if code == "21211":
+        return _("the phone number is not valid")
+    if code == "21610":
+        return _("the person has said no to SMS from us")
+    if code == "blocked":
+        return _("the person has blocked the bot")
+    return _("it could not be sent, even after several tries")
+
+
+async def alert_failed(message: OutboxMessage, meeting: Meeting | None) -> str:
+    failed = await OutboxMessage.get(id=message.params["failed_id"])
+    name = await _first_name(failed)
+    reason = _failure_reason(failed.error_code)
+    if meeting is not None and meeting.starts_at is not None:
+        day, clock = when(meeting, message.locale)
+        return _(
+            "A message to {name} about the meeting on {day} at {time} did not arrive: {reason}.",
+            name=name, day=day, time=clock, reason=reason,
+        )
+    return _("A message to {name} did not arrive: {reason}.", name=name, reason=reason)
+
+
+RENDERERS: dict[str, Renderer] = {
+    "reminder_participant": reminder_participant,
+    "reminder_staff": reminder_staff,
+    "alert_failed": alert_failed,
+}
+
+
+async def render(message: OutboxMessage, meeting: Meeting | None) -> str:
+    with use_locale(message.locale):
+        text = await RENDERERS[message.template](message, meeting)
+    return gsm7_safe(text) if message.channel is Channel.SMS else text

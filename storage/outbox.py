@@ -1,0 +1,120 @@
+"""Outbox row transitions. The states and their meaning: `storage.models.OutboxStatus`.
+
+Every transition is a compare-and-set on the current status, so a late or
+doubled call changes nothing. Claiming on PostgreSQL uses
+`FOR UPDATE SKIP LOCKED`, so several dispatchers never take the same row;
+SQLite drops that clause and relies on a single dispatcher (see
+`bot.dispatcher`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from tortoise.expressions import F
+from tortoise.functions import Min
+from tortoise.transactions import in_transaction
+
+from storage.models import Channel, OutboxMessage, OutboxStatus
+
+MAX_ATTEMPTS = 3
+PENDING = (OutboxStatus.SCHEDULED, OutboxStatus.SENDING)
+
+
+async def claim_due(
+    now: datetime, dispatcher_id: str, limit: int, channel: Channel | None = None
+) -> list[OutboxMessage]:
+    """Moves up to `limit` due rows to `sending` for this dispatcher; attempts += 1."""
+    due = OutboxMessage.filter(status=OutboxStatus.SCHEDULED, next_attempt_at__lte=now)
+    if channel is not None:
+        due = due.filter(channel=channel)
+    async with in_transaction() as conn:
+        ids = await (
+            due.order_by("next_attempt_at", "id")
+            .limit(limit)
+            .select_for_update(skip_locked=True)
+            .using_db(conn)
+            .values_list("id", flat=True)
+        )
+        if not ids:
+            return []
+        await (
+            OutboxMessage.filter(id__in=ids, status=OutboxStatus.SCHEDULED)
+            .using_db(conn)
+            .update(
+                status=OutboxStatus.SENDING,
+                claimed_by=dispatcher_id,
+                claimed_at=now,
+                attempts=F("attempts") + 1,
+            )
+        )
+    return await OutboxMessage.filter(
+        id__in=ids, status=OutboxStatus.SENDING, claimed_by=dispatcher_id
+    ).order_by("next_attempt_at", "id")
+
+
+async def next_due_at(channel: Channel | None = None) -> datetime | None:
+    scheduled = OutboxMessage.filter(status=OutboxStatus.SCHEDULED)
+    if channel is not None:
+        scheduled = scheduled.filter(channel=channel)
+    rows = await scheduled.annotate(first=Min("next_attempt_at")).values_list("first", flat=True)
+    return rows[0] if rows else None
+
+
+async def mark_sent(
+    message_id: int, now: datetime, provider_id: str | None, body: str, parts: int | None
+) -> None:
+    updated = await OutboxMessage.filter(id=message_id, status=OutboxStatus.SENDING).update(
+        status=OutboxStatus.SENT,
+        sent_at=now,
+        provider_message_id=provider_id,
+        body=body,
+        parts=parts,
+        claimed_by=None,
+        last_error=None,
+    )
+    if not updated:
+        # A delivery report overtook us: keep its status, record what we know.
+        await OutboxMessage.filter(id=message_id).update(
+            sent_at=now, provider_message_id=provider_id, body=body, parts=parts, claimed_by=None
+        )
+
+
+async def mark_retry(message_id: int, next_attempt_at: datetime, error: str) -> None:
+    await OutboxMessage.filter(id=message_id, status=OutboxStatus.SENDING).update(
+        status=OutboxStatus.SCHEDULED,
+        next_attempt_at=next_attempt_at,
+        last_error=error[:1000],
+        claimed_by=None,
+    )
+
+
+async def mark_final(
+    message_id: int, status: OutboxStatus, error: str | None = None, code: str | None = None
+) -> bool:
+    """failed / expired / cancelled from `sending`; True when this call made the change."""
+    updated = await OutboxMessage.filter(id=message_id, status=OutboxStatus.SENDING).update(
+        status=status, last_error=error[:1000] if error else None, error_code=code, claimed_by=None
+    )
+    return bool(updated)
+
+
+async def release_stale(now: datetime, older_than: timedelta) -> tuple[int, int]:
+    """Rows left in `sending` by a dispatcher that died: back to `scheduled`, or
+    `failed` when their attempts are used up. Returns (requeued, failed)."""
+    cutoff = now - older_than
+    stale = OutboxMessage.filter(status=OutboxStatus.SENDING, claimed_at__lte=cutoff)
+    failed = await stale.filter(attempts__gte=MAX_ATTEMPTS).update(
+        status=OutboxStatus.FAILED, last_error="interrupted while sending", claimed_by=None
+    )
+    requeued = await stale.filter(attempts__lt=MAX_ATTEMPTS).update(
+        status=OutboxStatus.SCHEDULED, next_attempt_at=now, claimed_by=None
+    )
+    return requeued, failed
+
+
+async def cancel_pending(**filters: object) -> int:
+    """Cancels scheduled rows (e.g. of a meeting, or to a person who opted out)."""
+    return await OutboxMessage.filter(status=OutboxStatus.SCHEDULED, **filters).update(
+        status=OutboxStatus.CANCELLED
+    )
