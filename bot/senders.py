@@ -120,9 +120,8 @@ class TelegramSender:
                     chat_id=int(address), text=text, reply_markup=buttons
                 )
             except RetryAfter as error:
-                seconds = error.retry_after
-                wait = seconds.total_seconds() if hasattr(seconds, "total_seconds") else seconds
-                raise RetryLater("telegram flood control", float(wait)) from None
+                wait = error.retry_after  # a timedelta: PTB_TIMEDELTA is set in bot/__init__
+                raise RetryLater("telegram flood control", wait.total_seconds()) from None
             except Forbidden:
                 raise GiveUp("telegram: bot blocked by the user", "blocked") from None
             except BadRequest as error:

@@ -1,16 +1,24 @@
 """Our Twilio client: the official library, async, with a timeout that works.
 
 twilio-python ignores `AsyncTwilioHttpClient(timeout=...)` (issue #925), so a
-hung Twilio would hang a send for ever. The subclass below bounds every request.
+hung Twilio would hang a send for ever. The subclass below bounds every request,
+and sends the credentials as a header rather than through aiohttp's deprecated
+`auth=` parameter.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
+
+
+def basic_auth_header(login: str, password: str) -> str:
+    # aiohttp 3.14 deprecates BasicAuth; older versions lack encode_basic_auth.
+    return "Basic " + base64.b64encode(f"{login}:{password}".encode()).decode("ascii")
 
 
 class TimeoutAsyncTwilioHttpClient(AsyncTwilioHttpClient):
@@ -25,9 +33,12 @@ class TimeoutAsyncTwilioHttpClient(AsyncTwilioHttpClient):
         timeout: float | None = None,
         allow_redirects: bool = False,
     ) -> Response:
+        if auth is not None:
+            # aiohttp 3.14 deprecates `auth=`; the same header, set by us, is not.
+            headers = {**(headers or {}), "Authorization": basic_auth_header(*auth)}
         async with asyncio.timeout(timeout or self.timeout):
             return await super().request(
-                method, url, params, data, headers, auth, None, allow_redirects
+                method, url, params, data, headers, None, None, allow_redirects
             )
 
 

@@ -79,7 +79,10 @@ async def alert_failed(message: OutboxMessage, meeting: Meeting | None) -> str:
         day, clock = when(meeting, message.locale)
         return _(
             "A message to {name} about the meeting on {day} at {time} did not arrive: {reason}.",
-            name=name, day=day, time=clock, reason=reason,
+            name=name,
+            day=day,
+            time=clock,
+            reason=reason,
         )
     return _("A message to {name} did not arrive: {reason}.", name=name, reason=reason)
 

@@ -23,6 +23,7 @@ import aiohttp
 from aiohttp import web
 from twilio.request_validator import RequestValidator
 
+from bot.twilio_client import basic_auth_header
 from flows.sms_parts import sms_parts
 
 log = logging.getLogger(__name__)
@@ -131,15 +132,10 @@ class TwilioStandIn:
     # --- the Messages API -------------------------------------------------
 
     def _authorised(self, request: web.Request) -> bool:
-        auth = request.headers.get("Authorization", "")
-        try:
-            credentials = aiohttp.BasicAuth.decode(auth)
-        except ValueError:
-            return False
-        return (
-            request.match_info["sid"] == self.account_sid
-            and secrets.compare_digest(credentials.login, self.account_sid)
-            and secrets.compare_digest(credentials.password, self.auth_token)
+        given = request.headers.get("Authorization", "")
+        expected = basic_auth_header(self.account_sid, self.auth_token)
+        return request.match_info["sid"] == self.account_sid and secrets.compare_digest(
+            given.encode(), expected.encode()
         )
 
     async def _create(self, request: web.Request) -> web.Response:
@@ -255,7 +251,6 @@ class TwilioStandIn:
             for entry in self._log:
                 if entry.get("sid") == record["sid"]:
                     entry["status"] = status
-            await self._notify()
             if record["status_callback"]:
                 fields = {
                     "MessageSid": record["sid"],
@@ -270,6 +265,8 @@ class TwilioStandIn:
                 if status == final and code:
                     fields["ErrorCode"] = code
                 await self._post_signed(record["status_callback"], fields)
+            # Waiters wake after the callback was answered, so they see its effect.
+            await self._notify()
 
     async def _post_signed(self, url: str, fields: dict[str, str]) -> tuple[int, str]:
         if self._session is None:
