@@ -154,8 +154,15 @@ async def _first_start_demo(settings: Settings) -> None:
 def _announce(settings: Settings, process: object) -> None:
     url = process.local_url  # type: ignore[attr-defined]
     if settings.local_mode:
-        print(f"flerpart runs in local mode: open {url}/sim", flush=True)
-        print(f"  health: {url}/healthz   stop: Ctrl-C", flush=True)
+        print(f"flerpart runs in local mode at {url} (stop: Ctrl-C)", flush=True)
+        print(f"  health:   {url}/healthz", flush=True)
+        print(
+            f"  talk to the bot as Telegram user 1001:\n"
+            f"    curl -s -X POST {url}/sim/api/telegram/1001/message "
+            f"-H 'Content-Type: application/json' -d '{{\"text\": \"/start CODE\"}}'\n"
+            f"    curl -s {url}/sim/api/telegram/1001/transcript",
+            flush=True,
+        )
     else:
         print(f"flerpart runs on {url}", flush=True)
 

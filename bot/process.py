@@ -26,6 +26,7 @@ from bot.local_mode import (
 )
 from bot.senders import SmsSender, TelegramSender
 from bot.services import Services
+from bot.sim_api import add_sim_api
 from bot.standins.telegram_api import TelegramStandIn
 from bot.standins.twilio_api import TwilioStandIn
 from bot.telegram_handlers import add_handlers
@@ -76,6 +77,8 @@ class FlerpartProcess:
     async def _start_web(self) -> None:
         services, settings = self.services, self.settings
         app = make_web_app(services)
+        if settings.local_mode:
+            add_sim_api(app)
         if settings.local_telegram:
             services.telegram_standin = TelegramStandIn(
                 LOCAL_BOT_TOKEN, bot_username=LOCAL_BOT_USERNAME

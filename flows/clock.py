@@ -21,6 +21,10 @@ class Clock:
             raise ValueError("the clock only moves forward")
         self._offset += delta
 
+    def reset(self) -> None:
+        """Back to real time (a test's end, a fresh simulator)."""
+        self._offset = timedelta(0)
+
     def set(self, moment: datetime) -> None:
         if moment.tzinfo is None:
             raise ValueError("an aware datetime is needed")

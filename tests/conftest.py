@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -18,6 +18,7 @@ from tortoise import connections
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.context import TortoiseContext, tortoise_test_context
 
+from flows.clock import clock
 from storage.db import MODELS_MODULE, apply_migrations, tortoise_config
 
 PG_ADMIN_URL = os.environ.get("FLERPART_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432/test")
@@ -88,6 +89,14 @@ async def db(request: pytest.FixtureRequest) -> AsyncIterator[str]:
         await ctx.init(config=tortoise_config(url))
         await _truncate_all()
         yield url
+
+
+@pytest.fixture(autouse=True)
+def real_time() -> Iterator[None]:
+    """The process-wide clock starts each test at real time."""
+    clock.reset()
+    yield
+    clock.reset()
 
 
 def free_port() -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
 
 import aiohttp
 import pytest
@@ -192,3 +193,75 @@ async def test_oversized_webhook_body_is_a_clean_413(local_process):
     async with aiohttp.ClientSession() as http:
         async with http.post(url, data={"Body": "x" * 300_000}) as response:
             assert response.status == 413
+
+
+# --- the local-mode JSON API drives the stand-ins through the real handlers ---
+
+
+async def test_sim_api_invites_and_plays_a_telegram_user(local_process):
+    base = local_process.local_url + "/sim/api"
+    async with aiohttp.ClientSession() as http:
+        async with http.post(base + "/invite", json={"role": "convenor", "team": "Sim"}) as r:
+            code = (await r.json())["code"]
+        message = {"text": f"/start {code}", "first_name": "Sam", "language_code": "en"}
+        async with http.post(base + "/telegram/31337/message", json=message) as r:
+            assert r.status == 200
+        await local_process.services.telegram_standin.wait_for_bot_messages(31337, 1)
+        async with http.get(base + "/telegram/31337/transcript") as r:
+            transcript = await r.json()
+    assert [e["from"] for e in transcript] == ["user", "bot"]
+    assert transcript[1]["text"].startswith("Welcome, Sam.")
+
+
+async def test_sim_api_sends_a_signed_sms_through_our_webhook(local_process):
+    base = local_process.local_url + "/sim/api"
+    async with aiohttp.ClientSession() as http:
+        async with http.post(base + "/sms/+46701740690/message", json={"text": "Hej"}) as r:
+            assert await r.json() == {"webhook_status": 200}
+        async with http.get(base + "/sms/+46701740690/transcript") as r:
+            transcript = await r.json()
+    assert [e["direction"] for e in transcript] == ["in", "out"]
+    assert transcript[1]["encoding"] == "GSM-7" and transcript[1]["parts"] == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/telegram/1/message", {"text": ""}),
+        ("/telegram/1/message", {"text": "x" * 5000}),
+        ("/telegram/1/message", ["not", "an", "object"]),
+        ("/telegram/1/press", {"message_id": "one", "data": "x"}),
+        ("/clock", {"advance_seconds": -5}),
+        ("/clock", {"set": "yesterday"}),
+        ("/invite", {"role": "king", "team": "T"}),
+    ],
+)
+async def test_sim_api_answers_bad_input_with_400(local_process, path, body):
+    async with aiohttp.ClientSession() as http:
+        async with http.post(local_process.local_url + "/sim/api" + path, json=body) as r:
+            assert r.status == 400
+
+
+async def test_sim_api_press_on_a_missing_message_is_404(local_process):
+    url = local_process.local_url + "/sim/api/telegram/5/press"
+    async with aiohttp.ClientSession() as http:
+        async with http.post(url, json={"message_id": 99, "data": "x"}) as r:
+            assert r.status == 404
+
+
+async def test_sim_api_clock_moves_forward(local_process):
+    url = local_process.local_url + "/sim/api/clock"
+    async with aiohttp.ClientSession() as http:
+        async with http.get(url) as r:
+            before = datetime.fromisoformat((await r.json())["now"])
+        async with http.post(url, json={"advance_seconds": 86400}) as r:
+            after = datetime.fromisoformat((await r.json())["now"])
+    assert after - before >= timedelta(days=1)
+
+
+async def test_sim_api_does_not_simulate_a_configured_telegram(webhook_process):
+    process, _ = webhook_process
+    url = process.local_url + "/sim/api/telegram/1/transcript"
+    async with aiohttp.ClientSession() as http:
+        async with http.get(url) as r:
+            assert r.status == 404

@@ -1,0 +1,138 @@
+"""Local mode's JSON API: play Telegram users and phones, move the clock, invite staff.
+
+Registered only in local mode (404 otherwise). It drives the stand-ins, so
+what it triggers runs through the real handlers: a message here becomes a
+Telegram update PTB fetches, an SMS here is a signed POST to `/twilio/sms`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from aiohttp import web
+
+from bot.web import SERVICES
+from flows.clock import clock
+from flows.onboarding import create_invitation
+from storage.models import StaffRole
+
+MAX_TEXT = 4096
+
+
+async def _json(request: web.Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError:
+        raise web.HTTPBadRequest(text="expected a JSON object") from None
+    if not isinstance(body, dict):
+        raise web.HTTPBadRequest(text="expected a JSON object")
+    return body
+
+
+def _text(body: dict[str, Any]) -> str:
+    text = body.get("text")
+    if not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT:
+        raise web.HTTPBadRequest(text=f"text must be 1-{MAX_TEXT} characters")
+    return text
+
+
+def _telegram(request: web.Request):
+    standin = request.app[SERVICES].telegram_standin
+    if standin is None:
+        raise web.HTTPNotFound(text="Telegram is not simulated: a bot token is configured")
+    return standin
+
+
+def _twilio(request: web.Request):
+    standin = request.app[SERVICES].twilio_standin
+    if standin is None:
+        raise web.HTTPNotFound(text="SMS is not simulated: a Twilio account is configured")
+    return standin
+
+
+async def telegram_message(request: web.Request) -> web.Response:
+    body = await _json(request)
+    language = body.get("language_code", "sv")
+    update = await _telegram(request).user_sends(
+        int(request.match_info["user_id"]),
+        _text(body),
+        first_name=str(body.get("first_name") or "Test")[:64],
+        language_code=language if isinstance(language, str) else "sv",
+    )
+    return web.json_response({"update_id": update["update_id"]})
+
+
+async def telegram_press(request: web.Request) -> web.Response:
+    body = await _json(request)
+    message_id, data = body.get("message_id"), body.get("data")
+    if not isinstance(message_id, int) or not isinstance(data, str):
+        raise web.HTTPBadRequest(text="message_id (number) and data (text) are required")
+    try:
+        update = await _telegram(request).user_presses(
+            int(request.match_info["user_id"]), message_id, data
+        )
+    except ValueError as error:
+        raise web.HTTPNotFound(text=str(error)) from None
+    return web.json_response({"update_id": update["update_id"]})
+
+
+async def telegram_transcript(request: web.Request) -> web.Response:
+    return web.json_response(_telegram(request).transcript(int(request.match_info["user_id"])))
+
+
+async def sms_message(request: web.Request) -> web.Response:
+    body = await _json(request)
+    status, _ = await _twilio(request).send_inbound(request.match_info["phone"], _text(body))
+    return web.json_response({"webhook_status": status})
+
+
+async def sms_transcript(request: web.Request) -> web.Response:
+    return web.json_response(_twilio(request).transcript(request.match_info["phone"]))
+
+
+async def get_clock(request: web.Request) -> web.Response:
+    return web.json_response({"now": clock.now().isoformat()})
+
+
+async def set_clock(request: web.Request) -> web.Response:
+    body = await _json(request)
+    try:
+        if "advance_seconds" in body:
+            clock.advance(timedelta(seconds=float(body["advance_seconds"])))
+        elif "set" in body:
+            clock.set(datetime.fromisoformat(str(body["set"])))
+        else:
+            raise web.HTTPBadRequest(text="give advance_seconds or set")
+    except (TypeError, ValueError, OverflowError) as error:
+        raise web.HTTPBadRequest(text=f"cannot move the clock: {error}") from None
+    dispatcher = request.app[SERVICES].dispatcher
+    if dispatcher is not None:
+        dispatcher.wake()  # what fell due runs now, through the same outbox
+    return web.json_response({"now": clock.now().isoformat()})
+
+
+async def invite(request: web.Request) -> web.Response:
+    body = await _json(request)
+    team = body.get("team")
+    try:
+        role = StaffRole(body.get("role"))
+    except ValueError:
+        raise web.HTTPBadRequest(text="role must be convenor, coordinator or admin") from None
+    if not isinstance(team, str) or not team.strip() or len(team) > 120:
+        raise web.HTTPBadRequest(text="team must be 1-120 characters")
+    code, _ = await create_invitation(role, team)
+    return web.json_response({"code": code})
+
+
+def add_sim_api(app: web.Application) -> None:
+    """`app` is our web app (it holds the Services under `bot.web.SERVICES`)."""
+    base = "/sim/api"
+    app.router.add_post(base + r"/telegram/{user_id:\d{1,15}}/message", telegram_message)
+    app.router.add_post(base + r"/telegram/{user_id:\d{1,15}}/press", telegram_press)
+    app.router.add_get(base + r"/telegram/{user_id:\d{1,15}}/transcript", telegram_transcript)
+    app.router.add_post(base + r"/sms/{phone:\+\d{8,15}}/message", sms_message)
+    app.router.add_get(base + r"/sms/{phone:\+\d{8,15}}/transcript", sms_transcript)
+    app.router.add_get(base + "/clock", get_clock)
+    app.router.add_post(base + "/clock", set_clock)
+    app.router.add_post(base + "/invite", invite)
