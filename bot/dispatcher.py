@@ -103,12 +103,14 @@ class Dispatcher:
         self._tasks: list[asyncio.Task[None]] = []
         self._lock = SqliteDispatchLock(database_url) if self.is_sqlite else None
         self._in_flight = {channel: asyncio.Semaphore(max_in_flight) for channel in senders}
+        self._stopping = False
 
     @property
     def running(self) -> bool:
         return any(not task.done() for task in self._tasks)
 
     async def start(self) -> None:
+        self._stopping = False
         if self._lock is not None:
             self._lock.acquire()  # raises DispatchRefused
         await self.release_stale()
@@ -117,12 +119,18 @@ class Dispatcher:
             for channel in self.senders
         ]
 
-    async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+    async def stop(self, grace_seconds: float = 10.0) -> None:
+        """Claims nothing more and lets sends under way finish (within the grace), so a
+        clean stop leaves no row in `sending`."""
+        self._stopping = True
+        self.wake()
+        if self._tasks:
+            _, pending = await asyncio.wait(self._tasks, timeout=grace_seconds)
+            for task in pending:
+                task.cancel()
+            for task in pending:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         self._tasks = []
         if self._lock is not None:
             self._lock.release()
@@ -140,7 +148,7 @@ class Dispatcher:
             self.wake()
 
     async def _loop(self, channel: Channel) -> None:
-        while True:
+        while not self._stopping:
             try:
                 sent = await self.run_once(channel)
             except asyncio.CancelledError:
@@ -149,7 +157,7 @@ class Dispatcher:
                 log.exception("dispatch round failed; retrying shortly")
                 sent = 0
                 await asyncio.sleep(1)
-            if sent:
+            if sent or self._stopping:
                 continue
             await self._sleep_until_due(channel)
 

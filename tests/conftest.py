@@ -78,8 +78,6 @@ async def _truncate_all() -> None:
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 async def db(request: pytest.FixtureRequest) -> AsyncIterator[str]:
     """An empty database with the ORM ready; yields its URL."""
-    # Tortoise caches insert SQL per connection *name*; both backends use "default".
-    EXECUTOR_CACHE.clear()
     if request.param == "sqlite":
         async with tortoise_test_context([MODELS_MODULE]):
             yield "sqlite://:memory:"
@@ -92,11 +90,44 @@ async def db(request: pytest.FixtureRequest) -> AsyncIterator[str]:
 
 
 @pytest.fixture(autouse=True)
-def real_time() -> Iterator[None]:
-    """The process-wide clock starts each test at real time."""
+def fresh_process_state() -> Iterator[None]:
+    """Each test starts at real time, with no SQL cached for another backend."""
     clock.reset()
+    # Tortoise caches insert SQL per connection *name*; both backends use "default".
+    EXECUTOR_CACHE.clear()
     yield
     clock.reset()
+
+
+async def truncate_postgres(url: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(url.replace("postgres://", "postgresql://"), timeout=3)
+    try:
+        tables = [
+            r["tablename"]
+            for r in await conn.fetch(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                "AND tablename <> 'tortoise_migrations'"
+            )
+        ]
+        await conn.execute(
+            "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
+        )
+    finally:
+        await conn.close()
+
+
+async def eventually(check, timeout: float = 5.0, interval: float = 0.02):
+    """Awaits `check()` until it returns something truthy; fails after `timeout`."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = await check()
+        if result:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s (last: {result!r})")
+        await asyncio.sleep(interval)
 
 
 def free_port() -> int:

@@ -80,7 +80,9 @@ class TwilioStandIn:
         self._changed = asyncio.Condition()
         self._session: aiohttp.ClientSession | None = None
         self._validator = RequestValidator(auth_token)
+        self._closing = asyncio.Event()
         self.app = web.Application()
+        self.app.on_shutdown.append(self._end_hangs)
         base = "/2010-04-01/Accounts/{sid}/Messages"
         self.app.router.add_post(base + ".json", self._create)
         self.app.router.add_get(base + "/{message_sid}.json", self._fetch)
@@ -142,7 +144,9 @@ class TwilioStandIn:
         if not self._authorised(request):
             return _error(401, 20003, "Authenticate")
         if self._hangs:
-            await asyncio.sleep(self._hangs.pop(0))
+            # Hang, but let the server's shutdown end it (it waits for open requests).
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._closing.wait(), self._hangs.pop(0))
         if self._faults:
             fault = self._faults[0]
             fault.times -= 1
@@ -352,6 +356,9 @@ class TwilioStandIn:
                     "sid": None,
                 }
             )
+
+    async def _end_hangs(self, _app: web.Application) -> None:
+        self._closing.set()
 
     async def close(self) -> None:
         for task in list(self._tasks):
