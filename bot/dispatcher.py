@@ -142,9 +142,9 @@ class Dispatcher:
     async def release_stale(self) -> None:
         # With SQLite we hold the only lock, so every `sending` row is an orphan.
         older_than = timedelta(0) if self.is_sqlite else STALE_AFTER
-        requeued, failed = await outbox.release_stale(self.clock.now(), older_than)
-        if requeued or failed:
-            log.warning("released %d interrupted message(s), %d failed for good", requeued, failed)
+        released = await outbox.release_stale(self.clock.now(), older_than)
+        if released:
+            log.warning("released %d message(s) interrupted while sending", released)
             self.wake()
 
     async def _loop(self, channel: Channel) -> None:

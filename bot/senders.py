@@ -18,6 +18,12 @@ from twilio.rest import Client
 from flows.sms_parts import sms_parts
 
 
+def evenly_spaced(per_second: float) -> AsyncLimiter:
+    """One send every 1/rate seconds: a bucket of one never bursts, so no sliding
+    one-second window ever holds more than the rate."""
+    return AsyncLimiter(1, 1 / per_second)
+
+
 class RetryLater(Exception):
     def __init__(self, reason: str, retry_after: float | None = None) -> None:
         super().__init__(reason)
@@ -63,9 +69,7 @@ class SmsSender:
             {"from_": from_} if from_ else {"messaging_service_sid": messaging_service_sid}
         )
         self._callback_base = status_callback_base
-        self._limiter = (
-            AsyncLimiter(per_second, 1) if per_second >= 1 else AsyncLimiter(1, 1 / per_second)
-        )
+        self._limiter = evenly_spaced(per_second)
 
     async def send(
         self, address: str, text: str, *, outbox_id: int, buttons: InlineKeyboardMarkup | None
@@ -100,12 +104,12 @@ class TelegramSender:
         self, bot: Bot, *, per_second: float = 30.0, per_chat_seconds: float = 1.0
     ) -> None:
         self._bot = bot
-        self._overall = AsyncLimiter(per_second, 1)
+        self._overall = evenly_spaced(per_second)
         self._per_chat_seconds = per_chat_seconds
         self._chats: OrderedDict[str, AsyncLimiter] = OrderedDict()
 
     def _chat_limiter(self, chat: str) -> AsyncLimiter:
-        limiter = self._chats.pop(chat, None) or AsyncLimiter(1, self._per_chat_seconds)
+        limiter = self._chats.pop(chat, None) or evenly_spaced(1 / self._per_chat_seconds)
         self._chats[chat] = limiter
         if len(self._chats) > 10_000:  # forget the least recently used chats
             self._chats.popitem(last=False)

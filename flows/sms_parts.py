@@ -29,8 +29,11 @@ _GSM7_LOOKALIKES = str.maketrans(
         "\u201c": '"',
         "\u201d": '"',
         "\u201e": '"',
+        "\u2010": "-",  # hyphen
+        "\u2011": "-",  # non-breaking hyphen
         "\u2013": "-",
         "\u2014": "-",
+        "\u2212": "-",  # minus sign (CLDR negative numbers in sv)
         "\u2026": "...",
     }
 )

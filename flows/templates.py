@@ -87,7 +87,13 @@ async def alert_failed(message: OutboxMessage, meeting: Meeting | None) -> str:
     return _("A message to {name} did not arrive: {reason}.", name=name, reason=reason)
 
 
+async def plain_text(message: OutboxMessage, meeting: Meeting | None) -> str:
+    """Text written by a person (a convenor's note, a forwarded reply), sent as it is."""
+    return str(message.params["text"])
+
+
 RENDERERS: dict[str, Renderer] = {
+    "plain_text": plain_text,
     "reminder_participant": reminder_participant,
     "reminder_staff": reminder_staff,
     "alert_failed": alert_failed,

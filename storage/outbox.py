@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from tortoise.expressions import F
+from tortoise.expressions import Case, F, When
 from tortoise.functions import Min
 from tortoise.transactions import in_transaction
 
@@ -99,18 +99,19 @@ async def mark_final(
     return bool(updated)
 
 
-async def release_stale(now: datetime, older_than: timedelta) -> tuple[int, int]:
-    """Rows left in `sending` by a dispatcher that died: back to `scheduled`, or
-    `failed` when their attempts are used up. Returns (requeued, failed)."""
+async def release_stale(now: datetime, older_than: timedelta) -> int:
+    """Rows left in `sending` by a dispatcher that died go back to `scheduled`.
+
+    Their claim counted an attempt that may never have reached the provider, so
+    it is given back: a kill never uses up a message's tries. They keep their
+    due time, so they go out first. Returns how many were released.
+    """
     cutoff = now - older_than
-    stale = OutboxMessage.filter(status=OutboxStatus.SENDING, claimed_at__lte=cutoff)
-    failed = await stale.filter(attempts__gte=MAX_ATTEMPTS).update(
-        status=OutboxStatus.FAILED, last_error="interrupted while sending", claimed_by=None
+    return await OutboxMessage.filter(status=OutboxStatus.SENDING, claimed_at__lte=cutoff).update(
+        status=OutboxStatus.SCHEDULED,
+        attempts=Case(When(attempts__gt=0, then=F("attempts") - 1), default=0),
+        claimed_by=None,
     )
-    requeued = await stale.filter(attempts__lt=MAX_ATTEMPTS).update(
-        status=OutboxStatus.SCHEDULED, next_attempt_at=now, claimed_by=None
-    )
-    return requeued, failed
 
 
 async def cancel_pending(**filters: object) -> int:

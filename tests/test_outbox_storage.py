@@ -69,11 +69,13 @@ async def test_retry_and_final_only_move_rows_that_are_sending(db):
     assert await outbox.next_due_at() == NOW + timedelta(minutes=1)
 
 
-async def test_stale_sending_rows_are_requeued_or_failed(db):
+async def test_stale_sending_rows_are_released_with_their_attempt_given_back(db):
     await make_rows(2)
     claimed = await outbox.claim_due(NOW + timedelta(seconds=1), "dead", 2)
     await OutboxMessage.filter(id=claimed[1].id).update(attempts=outbox.MAX_ATTEMPTS)
-    assert await outbox.release_stale(NOW + timedelta(seconds=10), timedelta(minutes=2)) == (0, 0)
-    assert await outbox.release_stale(NOW + timedelta(minutes=5), timedelta(minutes=2)) == (1, 1)
-    statuses = [m.status for m in await OutboxMessage.all().order_by("id")]
-    assert statuses == [OutboxStatus.SCHEDULED, OutboxStatus.FAILED]
+    assert await outbox.release_stale(NOW + timedelta(seconds=10), timedelta(minutes=2)) == 0
+    assert await outbox.release_stale(NOW + timedelta(minutes=5), timedelta(minutes=2)) == 2
+    rows = await OutboxMessage.all().order_by("id")
+    assert [r.status for r in rows] == [OutboxStatus.SCHEDULED] * 2
+    assert [r.attempts for r in rows] == [0, outbox.MAX_ATTEMPTS - 1]
+    assert rows[0].next_attempt_at == NOW  # keeps its place at the front

@@ -84,6 +84,7 @@ class TelegramStandIn:
         self.webhook: dict | None = None
         self.calls: list[tuple[str, dict]] = []
         self.documents: dict[str, bytes] = {}
+        self.sent_at: list[tuple[int, float]] = []  # (chat, monotonic time) per bot message
         self._users: dict[int, dict] = {}
         self._chats: dict[int, list[dict]] = {}  # stored messages, in order
         self._bot_sent: dict[int, int] = {}  # all-time count of bot messages per chat
@@ -360,6 +361,7 @@ class TelegramStandIn:
         }
         self._chats[chat_id].append({"who": "bot", "message": message})
         self._bot_sent[chat_id] = self._bot_sent.get(chat_id, 0) + 1
+        self.sent_at.append((chat_id, time.monotonic()))
         await self._notify()
         return message
 

@@ -13,6 +13,7 @@ import contextlib
 import logging
 import re
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -185,6 +186,7 @@ class TwilioStandIn:
             "status_callback": str(form.get("StatusCallback", "")) or None,
             "error_code": None,
             "date_created": now,
+            "received_at": time.monotonic(),  # for pacing checks
         }
         self.sent.append(record)
         self._by_sid[sid] = record
