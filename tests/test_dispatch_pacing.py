@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -113,5 +114,5 @@ async def test_one_telegram_chat_gets_at_most_one_message_a_second(process):
     process.services.dispatcher.wake()
     await telegram.wait_for_bot_messages(9100, 4, timeout=10)
     times = [t for _, t in telegram.sent_at]
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     assert min(gaps) >= 0.98, gaps

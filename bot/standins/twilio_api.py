@@ -14,13 +14,15 @@ import logging
 import re
 import secrets
 import time
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from typing import Literal
+from typing import Any, Literal
 from xml.etree import ElementTree
 
 import aiohttp
+import phonenumbers
 from aiohttp import web
 from twilio.request_validator import RequestValidator
 
@@ -30,20 +32,31 @@ from flows.sms_parts import sms_parts
 log = logging.getLogger(__name__)
 
 Behaviour = Literal["invalid", "unsubscribed", "undelivered", "failed", "ok"]
+API_VERSION = "2010-04-01"
 _E164 = re.compile(r"^\+[1-9]\d{7,14}$")
+# Twilio's default opt-out / opt-in keywords (matched on the whole trimmed body).
 _STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"}
 _START_WORDS = {"START", "UNSTOP", "YES"}
+# What Twilio answers for the HTTP statuses tests inject most.
+_HTTP_ERRORS = {
+    429: (20429, "Too Many Requests"),
+    500: (20500, "Internal Server Error"),
+    503: (20503, "Service Unavailable"),
+}
+_FINAL = {"undelivered": ("undelivered", "30003"), "failed": ("failed", "30006")}
+_CALLBACK_TIMEOUT = aiohttp.ClientTimeout(total=15)  # Twilio gives webhooks 15 s
 
 
 @dataclass
 class _Fault:
     status: int
-    code: int | None
+    code: int
     message: str
     times: int
 
 
 def _error(status: int, code: int, message: str) -> web.Response:
+    # Twilio's legacy error shape: TwilioRestException, not TwilioServiceException.
     return web.json_response(
         {
             "code": code,
@@ -53,6 +66,17 @@ def _error(status: int, code: int, message: str) -> web.Response:
         },
         status=status,
     )
+
+
+def _rfc2822_now() -> str:
+    return format_datetime(datetime.now(UTC))  # "Sun, 22 Nov 2026 16:20:13 +0000", as Twilio
+
+
+def _country(phone: str) -> str:
+    try:
+        return phonenumbers.region_code_for_number(phonenumbers.parse(phone)) or ""
+    except phonenumbers.NumberParseException:
+        return ""
 
 
 class TwilioStandIn:
@@ -67,9 +91,11 @@ class TwilioStandIn:
     ) -> None:
         self.account_sid = account_sid
         self.auth_token = auth_token
-        self.webhook_base_url = webhook_base_url
+        self.webhook_base_url = webhook_base_url  # where our /twilio/sms lives
         self.our_number = our_number
         self.callback_delay = callback_delay
+        # Set it when our number belongs to a Messaging Service: inbound SMS then carry it.
+        self.messaging_service_sid: str | None = None
         self.sent: list[dict] = []
         self._by_sid: dict[str, dict] = {}
         self._log: list[dict] = []  # transcript entries, in and out, in order
@@ -83,8 +109,9 @@ class TwilioStandIn:
         self._validator = RequestValidator(auth_token)
         self._closing = asyncio.Event()
         self.app = web.Application()
+        # A server shutting down waits for open requests: let it end the hangs.
         self.app.on_shutdown.append(self._end_hangs)
-        base = "/2010-04-01/Accounts/{sid}/Messages"
+        base = f"/{API_VERSION}/Accounts/{{sid}}/Messages"
         self.app.router.add_post(base + ".json", self._create)
         self.app.router.add_get(base + "/{message_sid}.json", self._fetch)
 
@@ -93,9 +120,12 @@ class TwilioStandIn:
     def fail_next(
         self, status: int, *, times: int = 1, code: int | None = None, message: str = ""
     ) -> None:
-        self._faults.append(_Fault(status, code, message or f"injected HTTP {status}", times))
+        """The next `times` create calls answer HTTP `status` with Twilio's JSON error."""
+        default_code, default_message = _HTTP_ERRORS.get(status, (20000 + status, ""))
+        self._faults.append(_Fault(status, code or default_code, message or default_message, times))
 
     def hang_next(self, times: int = 1, seconds: float = 30.0) -> None:
+        """The next `times` create calls answer only after `seconds`."""
         self._hangs.extend([seconds] * times)
 
     def set_number_behaviour(self, phone: str, behaviour: Behaviour) -> None:
@@ -121,7 +151,7 @@ class TwilioStandIn:
             f"{sid} to be {status}",
         )
 
-    async def _wait(self, ready, timeout: float, what: str) -> None:
+    async def _wait(self, ready: Callable[[], bool], timeout: float, what: str) -> None:
         try:
             async with asyncio.timeout(timeout), self._changed:
                 await self._changed.wait_for(ready)
@@ -145,19 +175,21 @@ class TwilioStandIn:
         if not self._authorised(request):
             return _error(401, 20003, "Authenticate")
         if self._hangs:
-            # Hang, but let the server's shutdown end it (it waits for open requests).
+            seconds = self._hangs.pop(0)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._closing.wait(), self._hangs.pop(0))
+                await asyncio.wait_for(self._closing.wait(), seconds)
         if self._faults:
             fault = self._faults[0]
             fault.times -= 1
             if fault.times <= 0:
                 self._faults.pop(0)
-            return _error(fault.status, fault.code or fault.status * 100, fault.message)
+            return _error(fault.status, fault.code, fault.message)
         form = await request.post()
         to, body = str(form.get("To", "")), str(form.get("Body", ""))
         sender = str(form.get("From", "")) or None
         service = str(form.get("MessagingServiceSid", "")) or None
+        if not to:
+            return _error(400, 21604, "A 'To' phone number is required.")
         if not sender and not service:
             return _error(400, 21603, "A 'From' phone number is required.")
         if not body:
@@ -172,7 +204,7 @@ class TwilioStandIn:
         if to in self._opted_out or behaviour == "unsubscribed":
             return _error(400, 21610, "Attempt to send to unsubscribed recipient")
         parts = sms_parts(body)
-        now = format_datetime(datetime.now(UTC), usegmt=True)
+        now = _rfc2822_now()
         sid = "SM" + secrets.token_hex(16)
         record = {
             "sid": sid,
@@ -186,6 +218,8 @@ class TwilioStandIn:
             "status_callback": str(form.get("StatusCallback", "")) or None,
             "error_code": None,
             "date_created": now,
+            "date_updated": now,
+            "date_sent": None,
             "received_at": time.monotonic(),  # for pacing checks
         }
         self.sent.append(record)
@@ -214,46 +248,52 @@ class TwilioStandIn:
         return web.json_response(self._resource(record))
 
     def _resource(self, record: dict) -> dict:
-        uri = f"/2010-04-01/Accounts/{self.account_sid}/Messages/{record['sid']}.json"
+        """A Message resource as Twilio returns it; every field MessageInstance reads."""
+        uri = f"/{API_VERSION}/Accounts/{self.account_sid}/Messages/{record['sid']}.json"
         return {
             "sid": record["sid"],
             "account_sid": self.account_sid,
             "to": record["to"],
-            "from": record["from"] or self.our_number,
+            # Sent through a Messaging Service, "from" stays null until a sender is picked.
+            "from": record["from"] or (self.our_number if record["status"] != "queued" else None),
             "messaging_service_sid": record["messaging_service_sid"],
             "body": record["body"],
             "status": record["status"],
             "num_segments": str(record["parts"]),
             "num_media": "0",
             "direction": "outbound-api",
-            "api_version": "2010-04-01",
+            "api_version": API_VERSION,
             "price": None,
             "price_unit": "USD",
             "error_code": record["error_code"],
             "error_message": None,
             "date_created": record["date_created"],
-            "date_updated": record["date_created"],
-            "date_sent": None,
+            "date_updated": record["date_updated"],
+            "date_sent": record["date_sent"],
             "uri": uri,
-            "subresource_uris": {"media": uri.replace(".json", "/Media.json")},
+            "subresource_uris": {
+                "media": uri.replace(".json", "/Media.json"),
+                "feedback": uri.replace(".json", "/Feedback.json"),
+            },
         }
 
     # --- status callbacks and inbound --------------------------------------
 
-    def _spawn(self, coro) -> None:
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     async def _progress(self, record: dict, behaviour: Behaviour) -> None:
-        final, code = {"undelivered": ("undelivered", "30003"), "failed": ("failed", "30006")}.get(
-            behaviour, ("delivered", None)
-        )
+        final, code = _FINAL.get(behaviour, ("delivered", None))
         for status in ("sent", final):
             await asyncio.sleep(self.callback_delay)
             record["status"] = status
-            if status == final:
-                record["error_code"] = int(code) if code else None
+            record["date_updated"] = _rfc2822_now()
+            if status == "sent":
+                record["date_sent"] = record["date_updated"]
+            if status == final and code:
+                record["error_code"] = int(code)
             for entry in self._log:
                 if entry.get("sid") == record["sid"]:
                     entry["status"] = status
@@ -266,8 +306,10 @@ class TwilioStandIn:
                     "AccountSid": self.account_sid,
                     "From": record["from"] or self.our_number,
                     "To": record["to"],
-                    "ApiVersion": "2010-04-01",
+                    "ApiVersion": API_VERSION,
                 }
+                if record["messaging_service_sid"]:
+                    fields["MessagingServiceSid"] = record["messaging_service_sid"]
                 if status == final and code:
                     fields["ErrorCode"] = code
                 await self._post_signed(record["status_callback"], fields)
@@ -275,16 +317,18 @@ class TwilioStandIn:
             await self._notify()
 
     async def _post_signed(self, url: str, fields: dict[str, str]) -> tuple[int, str]:
+        """POSTs `fields` to `url` signed as Twilio signs; (0, "") when it cannot be reached."""
         if self._session is None:
-            self._session = aiohttp.ClientSession()
+            self._session = aiohttp.ClientSession(timeout=_CALLBACK_TIMEOUT)
         signature = self._validator.compute_signature(url, fields)
         try:
             async with self._session.post(
                 url, data=fields, headers={"X-Twilio-Signature": signature}
             ) as response:
                 return response.status, await response.text()
-        except aiohttp.ClientError as error:
-            log.debug("callback to %s failed: %s", url, error)
+        except (aiohttp.ClientError, TimeoutError) as error:
+            # Twilio does not retry a failed callback either; our service must cope.
+            log.debug("Twilio stand-in: POST to %s failed: %r", url, error)
             return 0, ""
 
     async def send_inbound(
@@ -292,11 +336,12 @@ class TwilioStandIn:
     ) -> tuple[int, str]:
         """An SMS from `from_` to our number, posted signed to our `/twilio/sms`."""
         if not self.webhook_base_url:
-            raise RuntimeError("set webhook_base_url first")
+            raise RuntimeError("Twilio stand-in: set webhook_base_url first")
         sid = message_sid or "SM" + secrets.token_hex(16)
+        to = to or self.our_number
         parts = sms_parts(body)
         fields = {
-            "ToCountry": "SE",
+            "ToCountry": _country(to),
             "ToState": "",
             "SmsMessageSid": sid,
             "NumMedia": "0",
@@ -307,15 +352,17 @@ class TwilioStandIn:
             "SmsStatus": "received",
             "FromCity": "",
             "Body": body,
-            "FromCountry": "SE",
-            "To": to or self.our_number,
+            "FromCountry": _country(from_),
+            "To": to,
             "ToZip": "",
             "NumSegments": str(parts.parts),
             "MessageSid": sid,
             "AccountSid": self.account_sid,
             "From": from_,
-            "ApiVersion": "2010-04-01",
+            "ApiVersion": API_VERSION,
         }
+        if self.messaging_service_sid:
+            fields["MessagingServiceSid"] = self.messaging_service_sid
         self._log.append(
             {
                 "phone": from_,
@@ -327,9 +374,10 @@ class TwilioStandIn:
                 "sid": sid,
             }
         )
+        # Twilio acts on opt-out keywords itself, before (and whatever) our service answers.
         keyword = body.strip().upper()
         if keyword in _STOP_WORDS:
-            self._opted_out.add(from_)  # Twilio's own opt-out, per sender
+            self._opted_out.add(from_)
         elif keyword in _START_WORDS:
             self._opted_out.discard(from_)
         status, text = await self._post_signed(self.webhook_base_url + "/twilio/sms", fields)
@@ -352,7 +400,8 @@ class TwilioStandIn:
                     "phone": phone,
                     "direction": "out",
                     "text": reply,
-                    "status": "delivered",
+                    # An opted-out number gets nothing, TwiML replies included (21610).
+                    "status": "failed" if phone in self._opted_out else "delivered",
                     "parts": parts.parts,
                     "encoding": parts.encoding,
                     "sid": None,
@@ -363,6 +412,7 @@ class TwilioStandIn:
         self._closing.set()
 
     async def close(self) -> None:
+        self._closing.set()
         for task in list(self._tasks):
             task.cancel()
         for task in list(self._tasks):
