@@ -39,6 +39,7 @@ class Settings:
     timezone: str = "Europe/Stockholm"
     default_locale: str = "sv"
     sms_per_second: float = 1.0  # Twilio long codes send 1 SMS/s
+    twilio_timeout: float = 10.0  # seconds before a Twilio request counts as failed
 
     @property
     def local_telegram(self) -> bool:
@@ -139,13 +140,8 @@ def load_settings(
     if secret and not _WEBHOOK_SECRET.match(secret):
         raise ConfigError("TELEGRAM_WEBHOOK_SECRET may only hold A-Z a-z 0-9 _ - (1-256 chars)")
 
-    rate_text = get("SMS_PER_SECOND") or "1"
-    try:
-        sms_per_second = float(rate_text)
-    except ValueError:
-        sms_per_second = 0.0
-    if not 0.01 <= sms_per_second <= 1000:
-        raise ConfigError(f"SMS_PER_SECOND must be a number from 0.01 to 1000, not {rate_text!r}")
+    sms_per_second = _number(get("SMS_PER_SECOND"), "SMS_PER_SECOND", 1.0, 0.01, 1000)
+    twilio_timeout = _number(get("TWILIO_TIMEOUT_SECONDS"), "TWILIO_TIMEOUT_SECONDS", 10, 0.1, 120)
 
     settings = Settings(
         database_url=database_url,
@@ -162,9 +158,22 @@ def load_settings(
         timezone=timezone,
         default_locale=locale,
         sms_per_second=sms_per_second,
+        twilio_timeout=twilio_timeout,
     )
     _check_providers(settings)
     return settings
+
+
+def _number(text: str | None, name: str, default: float, low: float, high: float) -> float:
+    if text is None:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not low <= value <= high:  # also refuses nan and inf
+        raise ConfigError(f"{name} must be a number from {low:g} to {high:g}, not {text!r}")
+    return value
 
 
 def _check_providers(s: Settings) -> None:

@@ -143,7 +143,10 @@ class FlerpartProcess:
     async def _start_twilio(self) -> None:
         base_url = self.local_url + TWILIO_STANDIN_PATH if self.settings.local_twilio else None
         self.services.twilio = make_twilio_client(
-            self.services.twilio_account_sid, self.services.twilio_auth_token, base_url=base_url
+            self.services.twilio_account_sid,
+            self.services.twilio_auth_token,
+            base_url=base_url,
+            timeout=self.settings.twilio_timeout,
         )
 
     async def _start_dispatcher(self) -> None:

@@ -35,6 +35,9 @@ def test_defaults_run_in_local_mode_on_sqlite():
             "TELEGRAM_WEBHOOK_SECRET",
         ),
         ({"TWILIO_ACCOUNT_SID": "AC1"}, "TWILIO_AUTH_TOKEN"),
+        ({"SMS_PER_SECOND": "fast"}, "SMS_PER_SECOND"),
+        ({"SMS_PER_SECOND": "nan"}, "SMS_PER_SECOND"),
+        ({"TWILIO_TIMEOUT_SECONDS": "0"}, "TWILIO_TIMEOUT_SECONDS"),
         ({"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "t"}, "TWILIO_FROM"),
     ],
 )

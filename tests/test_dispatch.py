@@ -41,7 +41,13 @@ async def process(request, tmp_path) -> AsyncIterator[FlerpartProcess]:
         url = request.getfixturevalue("postgres_url")
         await truncate_postgres(url)
     settings = load_settings(
-        environ={"DATABASE_URL": url, "PORT": "0", "SMS_PER_SECOND": "50"}, dotenv=None
+        environ={
+            "DATABASE_URL": url,
+            "PORT": "0",
+            "SMS_PER_SECOND": "50",
+            "TWILIO_TIMEOUT_SECONDS": "1",
+        },
+        dotenv=None,
     )
     running = FlerpartProcess(settings)
     await running.start()
@@ -196,7 +202,7 @@ async def test_a_hung_provider_times_out_and_is_retried(process):
     process.services.twilio_standin.hang_next(seconds=15)
     await move_clock_to(process, row.due_at + timedelta(seconds=1))
     retried = await eventually(
-        lambda: _row_if(row.id, OutboxStatus.SCHEDULED, attempts=1), timeout=15
+        lambda: _row_if(row.id, OutboxStatus.SCHEDULED, attempts=1), timeout=5
     )
     assert "unreachable" in retried.last_error
 
