@@ -9,11 +9,12 @@ it sleeps until the next due row, a wake-up (a new row, the clock moved) or
 periodic maintenance that releases rows left by a dead dispatcher.
 
 Duplicates, precisely: a row is sent at most once unless the process dies
-while the provider call for it is under way (after the request left, before
-`sent` was written). Such rows are found in `sending` at the next start and
-sent again. So a kill duplicates at most the messages in flight at that
-moment: at most `max_in_flight` (default 8) per channel and dispatcher. Rows claimed but
-not yet handed to a provider are not duplicated: they never left.
+after its provider call began and before its batch's `sent` was written (a
+batch is recorded in one transaction when its last send returns). Such rows
+are found in `sending` at the next start and sent again. So a kill duplicates
+at most the messages of the batches under way: at most `batch_size` (default
+16) per channel loop, so 32 per dispatcher process. Rows claimed but not yet
+handed to a provider are not duplicated: they never left.
 
 SQLite allows one dispatcher: it takes an exclusive file lock beside the
 database, and a second process that cannot get it does not dispatch (and says
@@ -175,31 +176,39 @@ class Dispatcher:
                 await wake.wait()
 
     async def run_once(self, channel: Channel) -> int:
-        """Claims and sends one batch of a channel; returns how many rows it handled."""
+        """Claims and sends one batch of a channel; returns how many rows it handled.
+
+        What went out is recorded for the whole batch in one transaction (one
+        commit, not one per message)."""
         batch = await outbox.claim_due(self.clock.now(), self.id, self.batch_size, channel)
         if batch:
-            await asyncio.gather(*(self._handle(message) for message in batch))
+            results = await asyncio.gather(*(self._handle(message) for message in batch))
+            sent = [result for result in results if result is not None]
+            if sent:
+                await outbox.record_sent(sent, self.clock.now())
+                log.info("sent %d %s message(s)", len(sent), channel.value)
         return len(batch)
 
-    async def _handle(self, message: OutboxMessage) -> None:
+    async def _handle(self, message: OutboxMessage) -> outbox.SentRecord | None:
         try:
             async with self._in_flight[message.channel]:
-                await self._send(message)
+                return await self._send(message)
         except asyncio.CancelledError:
             raise
         except Exception as error:  # one bad row must not stop the others
             log.exception("message %s could not be handled", message.id)
             await self._retry_or_fail(message, f"internal error: {type(error).__name__}")
+            return None
 
-    async def _send(self, message: OutboxMessage) -> None:
+    async def _send(self, message: OutboxMessage) -> outbox.SentRecord | None:
         now = self.clock.now()
         decision = await policy.compose(message, now)
         if isinstance(decision, policy.Skip):
             await outbox.mark_final(message.id, decision.status, decision.reason)
-            return
+            return None
         if isinstance(decision, policy.Defer):
             await outbox.mark_retry(message.id, decision.until, decision.reason)
-            return
+            return None
         sender = self.senders[message.channel]
         try:
             result = await sender.send(
@@ -207,14 +216,11 @@ class Dispatcher:
             )
         except RetryLater as error:
             await self._retry_or_fail(message, str(error), error.retry_after)
-            return
+            return None
         except GiveUp as error:
             await self._fail(message, str(error), error.code)
-            return
-        await outbox.mark_sent(
-            message.id, self.clock.now(), result.provider_id, decision.text, result.parts
-        )
-        log.info("sent message %s (%s, %s)", message.id, message.kind, message.channel.value)
+            return None
+        return outbox.SentRecord(message, result.provider_id, decision.text, result.parts)
 
     async def _retry_or_fail(
         self, message: OutboxMessage, reason: str, retry_after: float | None = None

@@ -9,6 +9,7 @@ SQLite drops that clause and relies on a single dispatcher (see
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tortoise.expressions import Case, F, When
@@ -18,6 +19,22 @@ from tortoise.transactions import in_transaction
 from storage.models import Channel, OutboxMessage, OutboxStatus
 
 MAX_ATTEMPTS = 3
+CLAIMED_FIELDS = (
+    "id",
+    "channel",
+    "kind",
+    "template",
+    "params",
+    "locale",
+    "meeting_id",
+    "person_id",
+    "staff_user_id",
+    "expires_at",
+    "attempts",
+    "next_attempt_at",
+    "status",
+    "claimed_by",
+)
 PENDING = (OutboxStatus.SCHEDULED, OutboxStatus.SENDING)
 
 
@@ -48,9 +65,14 @@ async def claim_due(
                 attempts=F("attempts") + 1,
             )
         )
-    return await OutboxMessage.filter(
-        id__in=ids, status=OutboxStatus.SENDING, claimed_by=dispatcher_id
-    ).order_by("next_attempt_at", "id")
+    # Only what composing and the outcome need (building full rows costs more than
+    # the queries), with their meeting and recipient, in a few queries per batch.
+    return await (
+        OutboxMessage.filter(id__in=ids, status=OutboxStatus.SENDING, claimed_by=dispatcher_id)
+        .order_by("next_attempt_at", "id")
+        .only(*CLAIMED_FIELDS)
+        .prefetch_related("meeting", "person", "staff_user")
+    )
 
 
 async def next_due_at(channel: Channel | None = None) -> datetime | None:
@@ -61,22 +83,43 @@ async def next_due_at(channel: Channel | None = None) -> datetime | None:
     return rows[0] if rows else None
 
 
-async def mark_sent(
-    message_id: int, now: datetime, provider_id: str | None, body: str, parts: int | None
-) -> None:
-    updated = await OutboxMessage.filter(id=message_id, status=OutboxStatus.SENDING).update(
-        status=OutboxStatus.SENT,
-        sent_at=now,
-        provider_message_id=provider_id,
-        body=body,
-        parts=parts,
-        claimed_by=None,
-        last_error=None,
-    )
-    if not updated:
-        # A delivery report overtook us: keep its status, record what we know.
-        await OutboxMessage.filter(id=message_id).update(
-            sent_at=now, provider_message_id=provider_id, body=body, parts=parts, claimed_by=None
+@dataclass(frozen=True)
+class SentRecord:
+    message: OutboxMessage
+    provider_id: str | None
+    body: str
+    parts: int | None
+
+
+async def record_sent(records: list[SentRecord], now: datetime) -> None:
+    """A batch's sends in one transaction of two statements, however many messages.
+
+    A delivery report may have overtaken us (its status is newer): the status
+    moves to `sent` only where it is still `sending`; the facts are kept for all.
+    """
+    ids = [r.message.id for r in records]
+    async with in_transaction() as conn:
+        await (
+            OutboxMessage.filter(id__in=ids)
+            .using_db(conn)
+            .update(
+                status=Case(
+                    When(status=OutboxStatus.SENDING, then=OutboxStatus.SENT.value),
+                    default=F("status"),
+                ),
+                sent_at=now,
+                claimed_by=None,
+                last_error=None,
+            )
+        )
+        # Per-row facts as one prepared statement run for every row (executemany);
+        # only text and numbers, so no driver-specific value conversion is needed.
+        mark = "${}" if conn.capabilities.dialect == "postgres" else "?"
+        params = [mark.format(i) for i in range(1, 5)]
+        await conn.execute_many(
+            f'UPDATE "{OutboxMessage._meta.db_table}" SET "provider_message_id" = {params[0]}, '
+            f'"body" = {params[1]}, "parts" = {params[2]} WHERE "id" = {params[3]}',
+            [[r.provider_id, r.body, r.parts, r.message.id] for r in records],
         )
 
 

@@ -50,7 +50,7 @@ async def test_sent_after_a_delivery_report_keeps_delivered(db):
     await make_rows(1)
     [row] = await outbox.claim_due(NOW, "a", 1)
     await OutboxMessage.filter(id=row.id).update(status=OutboxStatus.DELIVERED)
-    await outbox.mark_sent(row.id, NOW, "SM1", "text", 1)
+    await outbox.record_sent([outbox.SentRecord(row, "SM1", "text", 1)], NOW)
     stored = await OutboxMessage.get(id=row.id)
     assert (stored.status, stored.provider_message_id, stored.body) == (
         OutboxStatus.DELIVERED,

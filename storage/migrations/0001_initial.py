@@ -279,7 +279,7 @@ class Migration(migrations.Migration):
                 ('delivered_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('dedupe_key', fields.CharField(null=True, unique=True, max_length=120)),
             ],
-            options={'table': 'outboxmessage', 'app': 'models', 'indexes': [Index(fields=['status', 'next_attempt_at'])], 'pk_attr': 'id', 'table_description': 'A message to send. The database, not the scheduler, is the truth.'},
+            options={'table': 'outboxmessage', 'app': 'models', 'indexes': [Index(fields=['status', 'channel', 'next_attempt_at', 'id'])], 'pk_attr': 'id', 'table_description': 'A message to send. The database, not the scheduler, is the truth.'},
             bases=['TimestampedModel'],
         ),
         ops.CreateModel(
