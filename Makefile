@@ -36,5 +36,8 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# Benchmarks: not part of `make test` (they measure; they do not pass or fail).
 bench: bootstrap
-	$(PY) -m bench
+	$(PY) -m pip install --quiet -e ".[dev,bench]"
+	$(PY) -m bench.dispatch
+	$(PY) -m bench.dispatch --lateness
