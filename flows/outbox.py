@@ -1,9 +1,6 @@
-"""What goes into the outbox, and what a due row turns into at dispatch time.
+"""What a due outbox row turns into at dispatch time, and what its failure means.
 
-Scheduling is idempotent: each planned message has a `dedupe_key` that names
-its meeting, recipient, event and the meeting time it was computed from.
-Recomputing after an edit creates the rows whose key is new and cancels the
-pending ones whose key is gone, in one transaction: nothing stale or doubled.
+What goes into the outbox, and when, is `flows.campaign`.
 """
 
 from __future__ import annotations
@@ -12,15 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from tortoise.transactions import in_transaction
-
 from flows import templates
-from flows.schedule import DEFAULT_REMINDERS, CampaignEvent, QuietHours
+from flows.schedule import QuietHours
 from storage.models import (
-    Attendee,
-    AttendeeRole,
+    ActionItem,
+    ActionStatus,
     Channel,
-    Meeting,
     MeetingStatus,
     OutboxMessage,
     OutboxStatus,
@@ -29,118 +23,6 @@ from storage.models import (
 
 QUIET_HOURS = QuietHours()
 _CLOSED = (MeetingStatus.CANCELLED, MeetingStatus.MOVED)
-
-
-@dataclass(frozen=True)
-class Planned:
-    """One message the meeting needs, before it is a row."""
-
-    dedupe_key: str
-    kind: str
-    template: str
-    due_at: datetime
-    expires_at: datetime | None
-    channel: Channel
-    person_id: int | None
-    staff_user_id: int | None
-    locale: str
-
-
-def _recipient(attendee: Attendee) -> tuple[Channel, int | None, int | None, str] | None:
-    """(channel, person id, staff id, locale), or None when we cannot reach them."""
-    if attendee.staff_user_id is not None:
-        staff = attendee.staff_user
-        return Channel.TELEGRAM, None, staff.id, staff.language
-    person: Person | None = attendee.person
-    if person is None or person.opted_out or person.anonymised_at:
-        return None
-    if (
-        person.preferred_channel is Channel.TELEGRAM
-        and person.telegram_chat_id
-        and not person.telegram_unreachable_at
-    ):
-        return Channel.TELEGRAM, person.id, None, person.language
-    if person.phone:
-        return Channel.SMS, person.id, None, person.language
-    return None
-
-
-def plan_reminders(
-    meeting: Meeting, attendees: list[Attendee], events: tuple[CampaignEvent, ...]
-) -> list[Planned]:
-    if meeting.starts_at is None or meeting.ends_at is None or meeting.status in _CLOSED:
-        return []
-    tz = ZoneInfo(meeting.timezone)
-    stamp = int(meeting.starts_at.timestamp())
-    planned = []
-    for attendee in attendees:
-        recipient = _recipient(attendee)
-        if recipient is None:
-            continue
-        channel, person_id, staff_id, locale = recipient
-        participant = attendee.role is not AttendeeRole.AGENCY_STAFF
-        for event in events:
-            due = event.due(meeting.starts_at, meeting.ends_at, tz)
-            if channel is Channel.SMS:
-                due = QUIET_HOURS.next_allowed(due, tz)
-            planned.append(
-                Planned(
-                    dedupe_key=f"{event.key}:m{meeting.id}:a{attendee.id}:{stamp}",
-                    kind="reminder",
-                    template="reminder_participant" if participant else "reminder_staff",
-                    due_at=due,
-                    # Never after the meeting started.
-                    expires_at=meeting.starts_at,
-                    channel=channel,
-                    person_id=person_id,
-                    staff_user_id=staff_id,
-                    locale=locale,
-                )
-            )
-    return planned
-
-
-async def schedule_reminders(
-    meeting: Meeting, events: tuple[CampaignEvent, ...] = DEFAULT_REMINDERS
-) -> tuple[int, int]:
-    """(created, cancelled). Safe to call after every edit."""
-    attendees = await Attendee.filter(meeting=meeting).prefetch_related("person", "staff_user")
-    planned = {p.dedupe_key: p for p in plan_reminders(meeting, attendees, events)}
-    async with in_transaction():
-        pending = await OutboxMessage.filter(
-            meeting=meeting, kind="reminder", status=OutboxStatus.SCHEDULED
-        ).values_list("id", "dedupe_key")
-        stale = [row_id for row_id, key in pending if key not in planned]
-        cancelled = 0
-        if stale:
-            cancelled = await OutboxMessage.filter(
-                id__in=stale, status=OutboxStatus.SCHEDULED
-            ).update(status=OutboxStatus.CANCELLED)
-        existing = set(
-            await OutboxMessage.filter(dedupe_key__in=list(planned)).values_list(
-                "dedupe_key", flat=True
-            )
-        )
-        new = [
-            OutboxMessage(
-                meeting=meeting,
-                person_id=p.person_id,
-                staff_user_id=p.staff_user_id,
-                channel=p.channel,
-                kind=p.kind,
-                template=p.template,
-                locale=p.locale,
-                due_at=p.due_at,
-                next_attempt_at=p.due_at,
-                expires_at=p.expires_at,
-                dedupe_key=p.dedupe_key,
-            )
-            for key, p in planned.items()
-            if key not in existing
-        ]
-        if new:
-            await OutboxMessage.bulk_create(new)
-    return len(new), cancelled
 
 
 @dataclass(frozen=True)
@@ -166,6 +48,8 @@ async def compose(message: OutboxMessage, now: datetime) -> Composed | Skip | De
     meeting = await message.meeting if message.meeting_id else None
     if meeting is not None and meeting.status in _CLOSED and message.kind == "reminder":
         return Skip(OutboxStatus.CANCELLED, f"meeting {meeting.status.value}")
+    if message.kind == "follow_up" and await _duty_done(message):
+        return Skip(OutboxStatus.CANCELLED, "already done")
     if message.expires_at is not None and now >= message.expires_at:
         return Skip(OutboxStatus.EXPIRED, "its moment passed")
     address: str | None
@@ -192,6 +76,14 @@ async def compose(message: OutboxMessage, now: datetime) -> Composed | Skip | De
         return Skip(OutboxStatus.CANCELLED, "no way to reach the recipient")
     text = await templates.render(message, meeting)
     return Composed(address, text)
+
+
+async def _duty_done(message: OutboxMessage) -> bool:
+    meeting = await message.meeting
+    if message.template.startswith("followup_feedback"):
+        return meeting.feedback_given_at is not None
+    item = await ActionItem.get_or_none(id=message.params.get("action_item_id"))
+    return item is None or item.status is not ActionStatus.OPEN
 
 
 async def notify_convenor_of_failure(message: OutboxMessage, reason: str, now: datetime) -> None:

@@ -15,7 +15,14 @@ from babel.dates import format_datetime
 
 from flows.i18n import _, use_locale
 from flows.sms_parts import gsm7_safe
-from storage.models import Channel, Meeting, OutboxMessage
+from storage.models import (
+    ActionItem,
+    Attendee,
+    AttendeeRole,
+    Channel,
+    Meeting,
+    OutboxMessage,
+)
 
 Renderer = Callable[[OutboxMessage, Meeting | None], Awaitable[str]]
 
@@ -87,12 +94,57 @@ async def alert_failed(message: OutboxMessage, meeting: Meeting | None) -> str:
     return _("A message to {name} did not arrive: {reason}.", name=name, reason=reason)
 
 
+async def _person_in_focus(meeting: Meeting) -> str:
+    attendee = (
+        await Attendee.filter(meeting=meeting, role=AttendeeRole.PERSON_IN_FOCUS)
+        .prefetch_related("person")
+        .first()
+    )
+    return attendee.person.first_name if attendee and attendee.person else "?"
+
+
+def _meeting_day(meeting: Meeting, locale: str) -> str:
+    return when(meeting, locale)[0] if meeting.starts_at else ""
+
+
+async def survey_start(message: OutboxMessage, meeting: Meeting | None) -> str:
+    return _(
+        "Hi {name}! Thank you for the meeting. We want to get better. "
+        "Question 1 of 3: Did you know before the meeting why it was held and who would come? "
+        "Reply YES or NO.",
+        name=await _first_name(message),
+    )
+
+
+async def followup_feedback_due(message: OutboxMessage, meeting: Meeting | None) -> str:
+    assert meeting is not None
+    return _(
+        "Today {name} should hear from us after the meeting on {day}. "
+        "Who gives the feedback was agreed at the meeting.",
+        name=await _person_in_focus(meeting),
+        day=_meeting_day(meeting, message.locale),
+    )
+
+
+async def followup_action_due(message: OutboxMessage, meeting: Meeting | None) -> str:
+    assert meeting is not None
+    item = await ActionItem.get(id=message.params["action_item_id"])
+    return _(
+        "Due today, from the meeting on {day}: {what}",
+        day=_meeting_day(meeting, message.locale),
+        what=item.what,
+    )
+
+
 async def plain_text(message: OutboxMessage, meeting: Meeting | None) -> str:
     """Text written by a person (a convenor's note, a forwarded reply), sent as it is."""
     return str(message.params["text"])
 
 
 RENDERERS: dict[str, Renderer] = {
+    "survey_start": survey_start,
+    "followup_feedback_due": followup_feedback_due,
+    "followup_action_due": followup_action_due,
     "plain_text": plain_text,
     "reminder_participant": reminder_participant,
     "reminder_staff": reminder_staff,

@@ -14,10 +14,13 @@ import pytest
 
 from bot.config import load_settings
 from bot.process import FlerpartProcess
+from flows.campaign import schedule_follow_up, schedule_reminders, schedule_survey
 from flows.clock import clock
-from flows.outbox import schedule_reminders
 from storage.db import apply_migrations
 from storage.models import (
+    ActionItem,
+    ActionStatus,
+    Attendee,
     Meeting,
     MeetingStatus,
     OutboxMessage,
@@ -282,3 +285,70 @@ async def _row_if(row_id: int, status: OutboxStatus, attempts: int | None = None
     if row.status is status and (attempts is None or row.attempts == attempts):
         return row
     return None
+
+
+# --- survey and follow-up duties ---------------------------------------------
+
+
+async def test_survey_goes_to_the_person_the_next_working_day_at_ten(process):
+    staff = await the_convenor()
+    friday = next_week_at(14)
+    while friday.weekday() != 4:
+        friday += timedelta(days=1)
+    meeting = await meeting_with_attendees(friday, staff, phones=("+46701740605", "+46701740606"))
+    assert await schedule_survey(meeting) == (0, 0)  # not held yet: nothing
+    await Meeting.filter(id=meeting.id).update(status=MeetingStatus.HELD)
+    meeting = await Meeting.get(id=meeting.id)
+    assert await schedule_survey(meeting) == (1, 0)  # the person in focus only
+    row = await OutboxMessage.get(meeting=meeting, kind="survey")
+    monday_ten = (friday + timedelta(days=3)).replace(hour=10)
+    assert row.due_at == monday_ten.astimezone(UTC)
+    await move_clock_to(process, monday_ten + timedelta(seconds=1))
+    [sms] = await process.services.twilio_standin.wait_for_sent(1)
+    assert sms["to"] == "+46701740605" and "JA" in sms["body"]
+
+
+async def test_follow_up_duties_remind_owner_and_convenor_on_the_due_day(process):
+    staff = await the_convenor()
+    colleague = await convenor(777, "Team Test")
+    await process.services.telegram_standin.user_sends(777, "hej")
+    meeting = await meeting_with_attendees(next_week_at(10), staff, staff_attendee=colleague)
+    owner = await Attendee.get(meeting=meeting, staff_user=colleague)
+    due = (meeting.starts_at + timedelta(days=7)).astimezone(STHLM).date()
+    item = await ActionItem.create(meeting=meeting, what="Boka praktikplats", owner=owner, due=due)
+    await ActionItem.create(meeting=meeting, what="Klart redan", due=due, status=ActionStatus.DONE)
+    meeting.feedback_due = due - timedelta(days=2)
+    await meeting.save()
+    await Attendee.filter(id=owner.id).update(gives_feedback=True)
+    assert await schedule_follow_up(meeting) == (4, 0)  # 2 duties x (convenor, owner)
+    assert await schedule_follow_up(meeting) == (0, 0)
+    # Feedback given before its day: that reminder is cancelled at dispatch time.
+    await Meeting.filter(id=meeting.id).update(feedback_given_at=clock.now())
+    action_morning = datetime(due.year, due.month, due.day, 9, 0, 1, tzinfo=STHLM)
+    await move_clock_to(process, action_morning)
+    telegram = process.services.telegram_standin
+    [to_owner] = await telegram.wait_for_bot_messages(777, 1)
+    [to_convenor] = await telegram.wait_for_bot_messages(CONVENOR_CHAT, 1)
+    assert "Boka praktikplats" in to_owner["text"] and to_owner["text"] == to_convenor["text"]
+    await eventually(
+        lambda: _count(OutboxMessage.filter(kind="follow_up", status=OutboxStatus.CANCELLED), 2)
+    )
+    # Marking the item done later cancels nothing already sent, and reschedules nothing.
+    await ActionItem.filter(id=item.id).update(status=ActionStatus.DONE)
+    assert await schedule_follow_up(meeting) == (0, 0)
+
+
+async def test_a_team_can_replace_the_default_reminders(process):
+    staff = await the_convenor()
+    team = await staff.team
+    team.settings = {
+        "reminders": [
+            {"key": "day_before", "anchor": "start", "offset_minutes": -1440, "delivery_hour": 9}
+        ]
+    }
+    await team.save()
+    meeting = await meeting_with_attendees(next_week_at(14), staff)
+    assert await schedule_reminders(meeting) == (1, 0)
+    row = await OutboxMessage.get(meeting=meeting)
+    day_before = (meeting.starts_at - timedelta(days=1)).astimezone(STHLM)
+    assert row.due_at.astimezone(STHLM) == day_before.replace(hour=9, minute=0)

@@ -1,0 +1,268 @@
+"""What a meeting puts in the outbox, and when: reminders, the survey, follow-up duties.
+
+Scheduling is idempotent. Each planned message has a `dedupe_key` naming its
+meeting, recipient, event and the date it was computed from. Recomputing
+after an edit creates the rows whose key is new and cancels the pending rows
+(of the same kinds) whose key is gone, in one transaction: nothing stale or
+doubled remains. Call the `schedule_*` functions after every change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from tortoise.transactions import in_transaction
+
+from flows.schedule import (
+    DEFAULT_REMINDERS,
+    SURVEY,
+    Anchor,
+    CampaignEvent,
+    QuietHours,
+    at_local,
+)
+from storage.models import (
+    ActionItem,
+    ActionStatus,
+    Attendee,
+    AttendeeRole,
+    Channel,
+    Meeting,
+    MeetingStatus,
+    OutboxMessage,
+    OutboxStatus,
+    Person,
+    Team,
+)
+
+QUIET_HOURS = QuietHours()
+FOLLOW_UP_HOUR = time(9, 0)  # duties are reminded at the start of the working day
+_CLOSED = (MeetingStatus.CANCELLED, MeetingStatus.MOVED)
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One message the meeting needs, before it is a row."""
+
+    dedupe_key: str
+    kind: str
+    template: str
+    due_at: datetime
+    expires_at: datetime | None
+    channel: Channel
+    person_id: int | None = None
+    staff_user_id: int | None = None
+    locale: str = "sv"
+    params: dict | None = None
+
+
+def team_reminders(team: Team) -> tuple[CampaignEvent, ...]:
+    """A team may replace the default reminders in its settings:
+    {"reminders": [{"key": "r1d", "anchor": "start", "offset_minutes": -1440,
+    "delivery_hour": 9}]}"""
+    configured = (team.settings or {}).get("reminders")
+    if not configured:
+        return DEFAULT_REMINDERS
+    return tuple(
+        CampaignEvent(
+            key=str(entry["key"]),
+            anchor=Anchor(entry.get("anchor", "start")),
+            offset=timedelta(minutes=int(entry["offset_minutes"])),
+            delivery_hour=entry.get("delivery_hour"),
+        )
+        for entry in configured
+    )
+
+
+def _recipient(attendee: Attendee) -> tuple[Channel, int | None, int | None, str] | None:
+    """(channel, person id, staff id, locale), or None when we cannot reach them."""
+    if attendee.staff_user_id is not None:
+        staff = attendee.staff_user
+        return Channel.TELEGRAM, None, staff.id, staff.language
+    person: Person | None = attendee.person
+    if person is None or person.opted_out or person.anonymised_at:
+        return None
+    if (
+        person.preferred_channel is Channel.TELEGRAM
+        and person.telegram_chat_id
+        and not person.telegram_unreachable_at
+    ):
+        return Channel.TELEGRAM, person.id, None, person.language
+    if person.phone:
+        return Channel.SMS, person.id, None, person.language
+    return None
+
+
+def plan_reminders(
+    meeting: Meeting, attendees: list[Attendee], events: tuple[CampaignEvent, ...]
+) -> list[Planned]:
+    if meeting.starts_at is None or meeting.ends_at is None or meeting.status in _CLOSED:
+        return []
+    tz = ZoneInfo(meeting.timezone)
+    stamp = int(meeting.starts_at.timestamp())
+    planned = []
+    for attendee in attendees:
+        recipient = _recipient(attendee)
+        if recipient is None:
+            continue
+        channel, person_id, staff_id, locale = recipient
+        participant = attendee.role is not AttendeeRole.AGENCY_STAFF
+        for event in events:
+            due = event.due(meeting.starts_at, meeting.ends_at, tz)
+            if channel is Channel.SMS:
+                due = QUIET_HOURS.next_allowed(due, tz)
+            planned.append(
+                Planned(
+                    dedupe_key=f"{event.key}:m{meeting.id}:a{attendee.id}:{stamp}",
+                    kind="reminder",
+                    template="reminder_participant" if participant else "reminder_staff",
+                    due_at=due,
+                    expires_at=meeting.starts_at,  # never after the meeting started
+                    channel=channel,
+                    person_id=person_id,
+                    staff_user_id=staff_id,
+                    locale=locale,
+                )
+            )
+    return planned
+
+
+def plan_survey(meeting: Meeting, attendees: list[Attendee]) -> list[Planned]:
+    """The short survey to the person in focus: the next working day at 10:00."""
+    if meeting.status is not MeetingStatus.HELD or meeting.starts_at is None:
+        return []
+    tz = ZoneInfo(meeting.timezone)
+    planned = []
+    for attendee in attendees:
+        recipient = _recipient(attendee)
+        if attendee.role is not AttendeeRole.PERSON_IN_FOCUS or recipient is None:
+            continue
+        channel, person_id, _, locale = recipient
+        due = SURVEY.due(meeting.starts_at, meeting.ends_at or meeting.starts_at, tz)
+        planned.append(
+            Planned(
+                dedupe_key=f"survey:m{meeting.id}:a{attendee.id}",
+                kind="survey",
+                template="survey_start",
+                due_at=due,
+                expires_at=due + timedelta(days=3),  # an unanswered survey closes then
+                channel=channel,
+                person_id=person_id,
+                locale=locale,
+            )
+        )
+    return planned
+
+
+def plan_follow_up(
+    meeting: Meeting, attendees: list[Attendee], items: list[ActionItem]
+) -> list[Planned]:
+    """On each due day the owner (if staff on Telegram) and the convenor are reminded."""
+    tz = ZoneInfo(meeting.timezone)
+    convenor = meeting.convenor
+    planned = []
+
+    def remind(key: str, template: str, day: date, owner: Attendee | None, params: dict) -> None:
+        due = at_local(day, FOLLOW_UP_HOUR, tz)
+        recipients = {}
+        if convenor is not None:
+            recipients[convenor.id] = convenor.language
+        if owner is not None and owner.staff_user_id is not None:
+            recipients[owner.staff_user_id] = owner.staff_user.language
+        for staff_id, locale in recipients.items():
+            planned.append(
+                Planned(
+                    dedupe_key=f"{key}:s{staff_id}:{day.isoformat()}",
+                    kind="follow_up",
+                    template=template,
+                    due_at=due,
+                    expires_at=None,
+                    channel=Channel.TELEGRAM,
+                    staff_user_id=staff_id,
+                    locale=locale,
+                    params=params,
+                )
+            )
+
+    if meeting.feedback_due and meeting.feedback_given_at is None:
+        giver = next((a for a in attendees if a.gives_feedback), None)
+        remind(f"feedback:m{meeting.id}", "followup_feedback_due", meeting.feedback_due, giver, {})
+    by_id = {a.id: a for a in attendees}
+    for item in items:
+        if item.due and item.status is ActionStatus.OPEN:
+            owner = by_id.get(item.owner_id) if item.owner_id else None
+            remind(
+                f"action:{item.id}",
+                "followup_action_due",
+                item.due,
+                owner,
+                {"action_item_id": item.id},
+            )
+    return planned
+
+
+async def _sync(meeting: Meeting, kind: str, planned: list[Planned]) -> tuple[int, int]:
+    """Makes the pending rows of one kind match the plan; (created, cancelled)."""
+    wanted = {p.dedupe_key: p for p in planned}
+    async with in_transaction():
+        pending = await OutboxMessage.filter(
+            meeting=meeting, kind=kind, status=OutboxStatus.SCHEDULED
+        ).values_list("id", "dedupe_key")
+        stale = [row_id for row_id, key in pending if key not in wanted]
+        cancelled = 0
+        if stale:
+            cancelled = await OutboxMessage.filter(
+                id__in=stale, status=OutboxStatus.SCHEDULED
+            ).update(status=OutboxStatus.CANCELLED)
+        existing = set(
+            await OutboxMessage.filter(dedupe_key__in=list(wanted)).values_list(
+                "dedupe_key", flat=True
+            )
+        )
+        new = [
+            OutboxMessage(
+                meeting=meeting,
+                person_id=p.person_id,
+                staff_user_id=p.staff_user_id,
+                channel=p.channel,
+                kind=p.kind,
+                template=p.template,
+                locale=p.locale,
+                params=p.params or {},
+                due_at=p.due_at,
+                next_attempt_at=p.due_at,
+                expires_at=p.expires_at,
+                dedupe_key=p.dedupe_key,
+            )
+            for key, p in wanted.items()
+            if key not in existing
+        ]
+        if new:
+            await OutboxMessage.bulk_create(new)
+    return len(new), cancelled
+
+
+async def _attendees(meeting: Meeting) -> list[Attendee]:
+    return await Attendee.filter(meeting=meeting).prefetch_related("person", "staff_user")
+
+
+async def schedule_reminders(meeting: Meeting) -> tuple[int, int]:
+    """(created, cancelled). Safe to call after every edit."""
+    events = team_reminders(await meeting.team)
+    return await _sync(
+        meeting, "reminder", plan_reminders(meeting, await _attendees(meeting), events)
+    )
+
+
+async def schedule_survey(meeting: Meeting) -> tuple[int, int]:
+    return await _sync(meeting, "survey", plan_survey(meeting, await _attendees(meeting)))
+
+
+async def schedule_follow_up(meeting: Meeting) -> tuple[int, int]:
+    await meeting.fetch_related("convenor")
+    items = await ActionItem.filter(meeting=meeting)
+    return await _sync(
+        meeting, "follow_up", plan_follow_up(meeting, await _attendees(meeting), items)
+    )
