@@ -31,7 +31,7 @@ import os
 import socket
 import uuid
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import IO
 from urllib.parse import urlsplit
@@ -242,9 +242,4 @@ class Dispatcher:
             log.warning("message %s failed: %s", message.id, mask_in_text(reason))
             await policy.record_permanent_error(message, code, self.clock.now())
             await policy.notify_convenor_of_failure(message, reason, self.clock.now())
-            self.wake()
-
-    def due_soon(self, moment: datetime) -> None:
-        """A row was added for `moment`: wake now if it is due before our next look."""
-        if moment <= self.clock.now() + timedelta(seconds=POLL_SECONDS):
             self.wake()

@@ -155,10 +155,3 @@ async def release_stale(now: datetime, older_than: timedelta) -> int:
         attempts=Case(When(attempts__gt=0, then=F("attempts") - 1), default=0),
         claimed_by=None,
     )
-
-
-async def cancel_pending(**filters: object) -> int:
-    """Cancels scheduled rows (e.g. of a meeting, or to a person who opted out)."""
-    return await OutboxMessage.filter(status=OutboxStatus.SCHEDULED, **filters).update(
-        status=OutboxStatus.CANCELLED
-    )

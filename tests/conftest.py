@@ -14,7 +14,6 @@ from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from tortoise import connections
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.context import TortoiseContext, tortoise_test_context
 
@@ -61,20 +60,6 @@ def postgres_url() -> str:
     return url
 
 
-async def _truncate_all() -> None:
-    conn = connections.get("default")
-    tables = [
-        row["tablename"]
-        for row in await conn.execute_query_dict(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-            "AND tablename <> 'tortoise_migrations'"
-        )
-    ]
-    await conn.execute_script(
-        "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
-    )
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 async def db(request: pytest.FixtureRequest) -> AsyncIterator[str]:
     """An empty database with the ORM ready; yields its URL."""
@@ -83,9 +68,9 @@ async def db(request: pytest.FixtureRequest) -> AsyncIterator[str]:
             yield "sqlite://:memory:"
         return
     url = request.getfixturevalue("postgres_url")
+    await truncate_postgres(url)
     async with TortoiseContext() as ctx:
         await ctx.init(config=tortoise_config(url))
-        await _truncate_all()
         yield url
 
 
