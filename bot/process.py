@@ -141,6 +141,11 @@ class FlerpartProcess:
         log.info("Telegram bot @%s started", application.bot.username)
 
     async def _start_twilio(self) -> None:
+        if not self.settings.local_twilio and not self.settings.public_base_url:
+            log.warning(
+                "Twilio is configured but PUBLIC_BASE_URL is not: inbound SMS and "
+                "delivery reports cannot reach this process"
+            )
         base_url = self.local_url + TWILIO_STANDIN_PATH if self.settings.local_twilio else None
         self.services.twilio = make_twilio_client(
             self.services.twilio_account_sid,
