@@ -129,6 +129,39 @@ def plan_reminders(
     return planned
 
 
+def plan_information(meeting: Meeting, attendees: list[Attendee], now: datetime) -> list[Planned]:
+    """The information before the meeting, to everyone we can reach, as soon as the
+    convenor sends it: SMS within the allowed hours, never after the start."""
+    if meeting.starts_at is None or meeting.status in _CLOSED:
+        return []
+    tz = ZoneInfo(meeting.timezone)
+    stamp = int(meeting.starts_at.timestamp())
+    planned = []
+    for attendee in attendees:
+        recipient = _recipient(attendee)
+        if recipient is None:
+            continue
+        channel, person_id, staff_id, locale = recipient
+        staff = attendee.role is AttendeeRole.AGENCY_STAFF
+        due = QUIET_HOURS.next_allowed(now, tz) if channel is Channel.SMS else now
+        planned.append(
+            Planned(
+                # The meeting time is in the key: a moved meeting is news worth sending.
+                dedupe_key=f"info:m{meeting.id}:a{attendee.id}:{stamp}",
+                kind="info",
+                template="invitation_staff" if staff else "info_participant",
+                due_at=due,
+                expires_at=meeting.starts_at,
+                channel=channel,
+                person_id=person_id,
+                staff_user_id=staff_id,
+                locale=locale,
+                params={"attendee_id": attendee.id},
+            )
+        )
+    return planned
+
+
 def plan_survey(meeting: Meeting, attendees: list[Attendee]) -> list[Planned]:
     """The short survey to the person in focus: the next working day at 10:00."""
     if meeting.status is not MeetingStatus.HELD or meeting.starts_at is None:
@@ -254,6 +287,11 @@ async def schedule_reminders(meeting: Meeting) -> tuple[int, int]:
     return await _sync(
         meeting, "reminder", plan_reminders(meeting, await _attendees(meeting), events)
     )
+
+
+async def schedule_information(meeting: Meeting, now: datetime) -> tuple[int, int]:
+    """Sends the information now (the convenor pressed send); again after a move."""
+    return await _sync(meeting, "info", plan_information(meeting, await _attendees(meeting), now))
 
 
 async def schedule_survey(meeting: Meeting) -> tuple[int, int]:

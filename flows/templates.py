@@ -107,6 +107,41 @@ def _meeting_day(meeting: Meeting, locale: str) -> str:
     return when(meeting, locale)[0] if meeting.starts_at else ""
 
 
+async def info_participant(message: OutboxMessage, meeting: Meeting | None) -> str:
+    assert meeting is not None
+    day, clock = when(meeting, message.locale)
+    return _(
+        "Hi {name}! You are invited to a meeting on {day} at {time}. Place: {place}. "
+        "Why we meet: {purpose} You may bring someone, and take breaks. "
+        "Reply YES if you are coming. Reply NO if you cannot come.",
+        name=await _first_name(message),
+        day=day,
+        time=clock,
+        place=meeting.place,
+        purpose=_sentence(meeting.purpose),
+    )
+
+
+async def invitation_staff(message: OutboxMessage, meeting: Meeting | None) -> str:
+    assert meeting is not None
+    day, clock = when(meeting, message.locale)
+    attendee = await Attendee.get(id=message.params["attendee_id"])
+    return _(
+        "You are invited to a multi-party meeting on {day} at {time}. Place: {place}. "
+        "Why you are there: {why}",
+        day=day,
+        time=clock,
+        place=meeting.place,
+        why=_sentence(attendee.why),
+    )
+
+
+def _sentence(text: str) -> str:
+    """Free text placed inside a message ends like a sentence."""
+    text = " ".join(text.split())
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
 async def survey_start(message: OutboxMessage, meeting: Meeting | None) -> str:
     return _(
         "Hi {name}! Thank you for the meeting. We want to get better. "
@@ -142,6 +177,8 @@ async def plain_text(message: OutboxMessage, meeting: Meeting | None) -> str:
 
 
 RENDERERS: dict[str, Renderer] = {
+    "info_participant": info_participant,
+    "invitation_staff": invitation_staff,
     "survey_start": survey_start,
     "followup_feedback_due": followup_feedback_due,
     "followup_action_due": followup_action_due,

@@ -14,7 +14,12 @@ import pytest
 
 from bot.config import load_settings
 from bot.process import FlerpartProcess
-from flows.campaign import schedule_follow_up, schedule_reminders, schedule_survey
+from flows.campaign import (
+    schedule_follow_up,
+    schedule_information,
+    schedule_reminders,
+    schedule_survey,
+)
 from flows.clock import clock
 from storage.db import apply_migrations
 from storage.models import (
@@ -352,3 +357,37 @@ async def test_a_team_can_replace_the_default_reminders(process):
     row = await OutboxMessage.get(meeting=meeting)
     day_before = (meeting.starts_at - timedelta(days=1)).astimezone(STHLM)
     assert row.due_at.astimezone(STHLM) == day_before.replace(hour=9, minute=0)
+
+
+async def test_information_goes_out_at_once_and_again_only_when_the_meeting_moves(process):
+    staff = await the_convenor()
+    colleague = await convenor(778, "Team Test")
+    await process.services.telegram_standin.user_sends(778, "hej")
+    meeting = await meeting_with_attendees(next_week_at(14), staff, staff_attendee=colleague)
+    noon = (clock.now().astimezone(STHLM) + timedelta(days=1)).replace(
+        hour=12, minute=0, second=0, microsecond=0
+    )
+    await move_clock_to(process, noon)
+    assert await schedule_information(meeting, clock.now()) == (2, 0)
+    process.services.dispatcher.wake()
+    [sms] = await process.services.twilio_standin.wait_for_sent(1)
+    assert sms["body"].startswith("Hej Amina! Du är inbjuden") and "Vi gör en plan" in sms["body"]
+    [invitation] = await process.services.telegram_standin.wait_for_bot_messages(778, 1)
+    assert "Hjälper med jobb." in invitation["text"]
+    assert await schedule_information(meeting, clock.now()) == (0, 0)  # sent once only
+    meeting.starts_at += timedelta(days=1)
+    meeting.ends_at += timedelta(days=1)
+    await meeting.save()
+    assert await schedule_information(meeting, clock.now()) == (2, 0)
+
+
+async def test_information_asked_for_at_night_goes_in_the_morning(process):
+    staff = await the_convenor()
+    meeting = await meeting_with_attendees(next_week_at(14), staff)
+    night = (clock.now().astimezone(STHLM) + timedelta(days=1)).replace(
+        hour=22, minute=0, second=0, microsecond=0
+    )
+    await move_clock_to(process, night)
+    await schedule_information(meeting, clock.now())
+    row = await OutboxMessage.get(meeting=meeting, kind="info")
+    assert row.due_at.astimezone(STHLM) == (night + timedelta(days=1)).replace(hour=8)
