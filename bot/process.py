@@ -27,6 +27,7 @@ from bot.local_mode import (
 from bot.senders import SmsSender, TelegramSender
 from bot.services import Services
 from bot.sim_api import add_sim_api
+from bot.staff_commands import set_command_menus
 from bot.standins.telegram_api import TelegramStandIn
 from bot.standins.twilio_api import TwilioStandIn
 from bot.telegram_handlers import add_handlers
@@ -127,6 +128,7 @@ class FlerpartProcess:
         self.services.telegram = application
         await application.initialize()
         await application.start()  # also starts the JobQueue's APScheduler in this loop
+        await set_command_menus(application)
         if self.settings.telegram_webhook:
             await application.bot.set_webhook(
                 url=f"{self.settings.public_base_url}/telegram/webhook",

@@ -6,12 +6,17 @@ from the database on every update.
 
 from __future__ import annotations
 
+import logging
+
 from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
 
+from bot.staff_commands import add_fallback_handlers, add_staff_handlers, unknown_user_text
 from flows import onboarding
 from flows.i18n import _, normalise_locale, use_locale
 from flows.onboarding import StartOutcome
+
+log = logging.getLogger(__name__)
 
 
 async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -34,12 +39,8 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         elif result.outcome is StartOutcome.INVALID_CODE:
             text = _("This invitation link does not work any more. Ask for a new one.")
         else:
-            text = _unknown_user_text()
+            text = unknown_user_text()
     await message.reply_text(text)
-
-
-def _unknown_user_text() -> str:
-    return _("Sorry, this bot is only for invited staff.")
 
 
 async def on_anything_else(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -50,11 +51,25 @@ async def on_anything_else(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if await onboarding.is_staff(user.id):
         return  # later flows take staff messages; nothing to say here yet
     with use_locale(normalise_locale(user.language_code)):
-        await message.reply_text(_unknown_user_text())
+        await message.reply_text(unknown_user_text())
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A bug must not leave the user waiting in silence; the details go to the log."""
+    log.error("update failed", exc_info=context.error)
+    if isinstance(update, Update) and update.effective_message is not None:
+        user = update.effective_user
+        with use_locale(normalise_locale(user.language_code if user else None)):
+            await update.effective_message.reply_text(
+                _("Sorry, something went wrong on our side. Please try again.")
+            )
 
 
 def add_handlers(application: Application) -> None:
+    application.add_error_handler(on_error)
     application.add_handler(CommandHandler("start", on_start))
+    add_staff_handlers(application)
+    add_fallback_handlers(application)
     # Same group, added last: only runs when no handler above matched the update.
     application.add_handler(
         MessageHandler(filters.ChatType.PRIVATE & ~filters.UpdateType.EDITED, on_anything_else)

@@ -1,0 +1,63 @@
+"""What staff users can do outside a meeting: language, leaving a conversation.
+
+Buttons carry the conversation's version: a press on a message from before the
+last change is recognised as out of date instead of acting on stale state.
+"""
+
+from __future__ import annotations
+
+from tortoise.expressions import F
+
+from flows.i18n import SUPPORTED
+from storage.models import ConversationState, StaffUser
+
+
+async def staff_user(telegram_user_id: int) -> StaffUser | None:
+    return await StaffUser.get_or_none(telegram_user_id=telegram_user_id, active=True)
+
+
+async def conversation(staff: StaffUser) -> ConversationState:
+    state, _ = await ConversationState.get_or_create(staff_user=staff)
+    return state
+
+
+async def bump(state: ConversationState) -> int:
+    """A change that makes earlier buttons stale; returns the new version."""
+    await ConversationState.filter(id=state.id).update(version=F("version") + 1)
+    await state.refresh_from_db(fields=["version"])
+    return state.version
+
+
+def button(state: ConversationState, action: str, *args: str) -> str:
+    """Callback data 'v<version>:<action>:<args>' (Telegram allows 64 bytes)."""
+    data = ":".join((f"v{state.version}", action, *args))
+    if len(data.encode()) > 64:
+        raise ValueError(f"callback data too long: {data!r}")
+    return data
+
+
+def read_button(state: ConversationState, data: str) -> tuple[str, list[str]] | None:
+    """(action, args) for a current button; None for an old or forged one."""
+    version, _, rest = data.partition(":")
+    if version != f"v{state.version}" or not rest:
+        return None
+    action, *args = rest.split(":")
+    return action, args
+
+
+async def set_language(staff: StaffUser, locale: str) -> bool:
+    if locale not in SUPPORTED:
+        return False
+    staff.language = locale
+    await staff.save(update_fields=["language", "updated_at"])
+    return True
+
+
+async def cancel(staff: StaffUser) -> bool:
+    """Leaves whatever flow the user was in; True when there was one."""
+    state = await conversation(staff)
+    was_in_flow = state.flow is not None
+    await ConversationState.filter(id=state.id).update(
+        flow=None, step=None, draft={}, meeting_id=None, version=F("version") + 1
+    )
+    return was_in_flow
