@@ -73,8 +73,12 @@ async def twilio_sms(request: web.Request, form: dict[str, str]) -> web.Response
     sid, sender = form.get("MessageSid", ""), form.get("From", "")
     if not sid or not sender:
         raise web.HTTPBadRequest(text="MessageSid and From are required")
-    locale = request.app[SERVICES].settings.default_locale
-    reply = await inbound.handle_sms(sid, sender, form.get("Body", ""), locale)
+    services = request.app[SERVICES]
+    reply = await inbound.handle_sms(
+        sid, sender, form.get("Body", ""), services.settings.default_locale
+    )
+    if services.dispatcher is not None:
+        services.dispatcher.wake()  # a reply may have news for the convenor: now, not later
     response = MessagingResponse()
     if reply:
         response.message(reply)

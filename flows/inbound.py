@@ -1,7 +1,5 @@
-"""Inbound SMS: recorded once per provider id, unknown senders kept to the minimum.
-
-Keyword replies and survey answers (participant messaging) build on `handle_sms`.
-"""
+"""Inbound SMS: recorded once per provider id, unknown senders kept to the minimum,
+a known person's reply handled by `flows.replies`."""
 
 from __future__ import annotations
 
@@ -9,8 +7,10 @@ import logging
 
 from tortoise.exceptions import IntegrityError
 
+from flows.clock import clock
 from flows.i18n import _, use_locale
 from flows.phone import mask
+from flows.replies import handle_reply
 from storage.models import Channel, InboundMessage, Person
 
 log = logging.getLogger(__name__)
@@ -22,7 +22,7 @@ async def handle_sms(message_sid: str, sender: str, body: str, default_locale: s
     """Returns the reply to send back, or None for no reply (e.g. a duplicate delivery)."""
     person = await Person.filter(phone=sender, anonymised_at=None).order_by("-id").first()
     try:
-        await InboundMessage.create(
+        inbound = await InboundMessage.create(
             channel=Channel.SMS,
             provider_message_id=message_sid,
             person=person,
@@ -40,4 +40,7 @@ async def handle_sms(message_sid: str, sender: str, body: str, default_locale: s
             return _(
                 "We do not know this number. Waiting for a meeting? Ask the person who invited you."
             )
-    return None
+    handled_as, receipt = await handle_reply(person, body[:MAX_BODY], "sms", clock.now())
+    inbound.handled_as = handled_as
+    await inbound.save(update_fields=["handled_as"])
+    return receipt

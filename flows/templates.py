@@ -22,6 +22,7 @@ from storage.models import (
     Channel,
     Meeting,
     OutboxMessage,
+    Person,
 )
 
 Renderer = Callable[[OutboxMessage, Meeting | None], Awaitable[str]]
@@ -171,12 +172,37 @@ async def followup_action_due(message: OutboxMessage, meeting: Meeting | None) -
     )
 
 
+async def alert_declined(message: OutboxMessage, meeting: Meeting | None) -> str:
+    assert meeting is not None
+    attendee = await Attendee.get(id=message.params["attendee_id"]).prefetch_related("person")
+    day, clock = when(meeting, message.locale)
+    return _(
+        "{name} cannot come to the meeting on {day} at {time}. Find a new time and tell them.",
+        name=attendee.person.first_name if attendee.person else "?",
+        day=day,
+        time=clock,
+    )
+
+
+async def forwarded_reply(message: OutboxMessage, meeting: Meeting | None) -> str:
+    assert meeting is not None
+    person = await Person.get_or_none(id=message.params["person_id"])
+    return _(
+        "Message from {name} about the meeting on {day}: {text}",
+        name=person.first_name if person else "?",
+        day=_meeting_day(meeting, message.locale),
+        text=message.params["text"],
+    )
+
+
 async def plain_text(message: OutboxMessage, meeting: Meeting | None) -> str:
     """Text written by a person (a convenor's note, a forwarded reply), sent as it is."""
     return str(message.params["text"])
 
 
 RENDERERS: dict[str, Renderer] = {
+    "alert_declined": alert_declined,
+    "forwarded_reply": forwarded_reply,
     "info_participant": info_participant,
     "invitation_staff": invitation_staff,
     "survey_start": survey_start,

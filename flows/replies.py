@@ -1,0 +1,170 @@
+"""What a known person's reply does: yes, no, stop, start, help, or a message for the convenor.
+
+Each function returns the receipt to send back (in the person's language).
+Opting out is honoured everywhere at once: the flag, the consents and every
+pending message, in one transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tortoise.transactions import in_transaction
+
+from flows.i18n import _, use_locale
+from flows.keywords import Keyword, keyword
+from flows.templates import when
+from storage.models import (
+    ActorKind,
+    Attendee,
+    AttendeeResponse,
+    AuditEvent,
+    Channel,
+    Consent,
+    ConsentKind,
+    Meeting,
+    MeetingStatus,
+    OutboxMessage,
+    OutboxStatus,
+    Person,
+)
+
+_OPEN = (MeetingStatus.DRAFT, MeetingStatus.PLANNED)
+
+
+async def next_attendance(person: Person, now: datetime) -> Attendee | None:
+    """The person's seat at their next meeting that has not started."""
+    return (
+        await Attendee.filter(person=person, meeting__status__in=_OPEN, meeting__starts_at__gt=now)
+        .order_by("meeting__starts_at")
+        .prefetch_related("meeting", "meeting__convenor")
+        .first()
+    )
+
+
+async def handle_reply(person: Person, text: str, via: str, now: datetime) -> tuple[str, str]:
+    """(how it was handled, receipt text)."""
+    word = keyword(text)
+    if word is Keyword.YES and person.opted_out:
+        word = Keyword.START  # Twilio too re-subscribes on YES after a STOP
+    with use_locale(person.language):
+        if word is Keyword.STOP:
+            return "opt_out", await opt_out(person, via, now)
+        if word is Keyword.START:
+            return "opt_in", await opt_in(person, via, now)
+        attendance = await next_attendance(person, now)
+        if word is Keyword.HELP:
+            return "help", _help_text(attendance)
+        if word in (Keyword.YES, Keyword.NO) and attendance is not None:
+            return "response", await respond(attendance, person, word is Keyword.YES, now)
+        await forward_to_convenor(person, attendance, text, now)
+        return "forwarded", _("Thank you. We have passed on your message.")
+
+
+async def opt_out(person: Person, via: str, now: datetime) -> str:
+    async with in_transaction():
+        await Person.filter(id=person.id).update(opted_out_at=now)
+        await Consent.filter(
+            person=person,
+            withdrawn_at=None,
+            kind__in=(ConsentKind.CONTACT_SMS, ConsentKind.CONTACT_TELEGRAM),
+        ).update(withdrawn_at=now, withdrawn_via=via)
+        cancelled = await OutboxMessage.filter(person=person, status=OutboxStatus.SCHEDULED).update(
+            status=OutboxStatus.CANCELLED
+        )
+        await AuditEvent.create(
+            actor_kind=ActorKind.PERSON,
+            action="opt_out",
+            object_type="person",
+            object_id=str(person.id),
+            detail={"via": via, "cancelled_messages": cancelled},
+        )
+    person.opted_out_at = now
+    return _("You will get no more messages from us. Reply START if you change your mind.")
+
+
+async def opt_in(person: Person, via: str, now: datetime) -> str:
+    async with in_transaction():
+        await Person.filter(id=person.id).update(opted_out_at=None)
+        # Coming back is a new consent to be contacted, recorded as such.
+        await Consent.create(
+            person=person, kind=ConsentKind.CONTACT_SMS, given_to=via, given_at=now
+        )
+        await AuditEvent.create(
+            actor_kind=ActorKind.PERSON,
+            action="opt_in",
+            object_type="person",
+            object_id=str(person.id),
+            detail={"via": via},
+        )
+    person.opted_out_at = None
+    return _("Welcome back. We can send you messages again.")
+
+
+def _help_text(attendance: Attendee | None) -> str:
+    if attendance is not None and attendance.meeting.convenor is not None:
+        return _(
+            "These messages are about your meeting. Questions? Reply here and {name} "
+            "will read it. Reply STOP if you want no more messages.",
+            name=attendance.meeting.convenor.display_name.split(" ")[0],
+        )
+    return _("These messages are about your meeting. Reply STOP if you want no more messages.")
+
+
+async def respond(attendance: Attendee, person: Person, coming: bool, now: datetime) -> str:
+    attendance.response = AttendeeResponse.CONFIRMED if coming else AttendeeResponse.DECLINED
+    attendance.responded_at = now
+    await attendance.save(update_fields=["response", "responded_at"])
+    meeting = attendance.meeting
+    day, clock = when(meeting, person.language)
+    if coming:
+        return _("Thank you! See you on {day} at {time}.", day=day, time=clock)
+    await _alert_convenor(
+        meeting,
+        "alert_declined",
+        {"attendee_id": attendance.id},
+        now,
+        f"declined:{attendance.id}:{int(now.timestamp())}",
+    )
+    return _("Thank you for telling us. We will contact you about a new time.")
+
+
+async def forward_to_convenor(
+    person: Person, attendance: Attendee | None, text: str, now: datetime
+) -> None:
+    meeting = attendance.meeting if attendance is not None else await _latest_meeting(person)
+    if meeting is None:
+        return
+    await _alert_convenor(
+        meeting, "forwarded_reply", {"person_id": person.id, "text": text[:1000]}, now, None
+    )
+
+
+async def _latest_meeting(person: Person) -> Meeting | None:
+    attendance = (
+        await Attendee.filter(person=person)
+        .order_by("-meeting__starts_at")
+        .prefetch_related("meeting")
+        .first()
+    )
+    return attendance.meeting if attendance else None
+
+
+async def _alert_convenor(
+    meeting: Meeting, template: str, params: dict, now: datetime, dedupe_key: str | None
+) -> None:
+    convenor = await meeting.convenor if meeting.convenor_id else None
+    if convenor is None:
+        return
+    await OutboxMessage.create(
+        meeting=meeting,
+        staff_user=convenor,
+        channel=Channel.TELEGRAM,
+        kind="alert",
+        template=template,
+        params=params,
+        locale=convenor.language,
+        due_at=now,
+        next_attempt_at=now,
+        dedupe_key=dedupe_key,
+    )

@@ -1,0 +1,112 @@
+"""A known person's SMS replies, through the twilio stand-in, our signed webhook and the
+dispatcher: yes, no (the convenor told), stop (everything stops), start, help, other."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.config import load_settings
+from bot.process import FlerpartProcess
+from flows.campaign import schedule_reminders
+from flows.clock import clock
+from storage.db import apply_migrations
+from storage.models import (
+    Attendee,
+    AttendeeResponse,
+    Consent,
+    ConsentKind,
+    InboundMessage,
+    OutboxMessage,
+    OutboxStatus,
+    Person,
+)
+from tests.conftest import eventually
+from tests.factories import convenor, meeting_with_attendees
+
+STHLM = ZoneInfo("Europe/Stockholm")
+AMINA = "+46701740605"
+CONVENOR_CHAT = 701
+
+
+@pytest.fixture
+async def process(tmp_path) -> AsyncIterator[FlerpartProcess]:
+    url = f"sqlite://{tmp_path}/flerpart.sqlite3"
+    await apply_migrations(url)
+    running = FlerpartProcess(
+        load_settings(environ={"DATABASE_URL": url, "PORT": "0"}, dotenv=None)
+    )
+    await running.start()
+    staff = await convenor(CONVENOR_CHAT)
+    await running.services.telegram_standin.user_sends(CONVENOR_CHAT, "hej")
+    day = (clock.now().astimezone(STHLM) + timedelta(days=7)).date()
+    meeting = await meeting_with_attendees(
+        datetime(day.year, day.month, day.day, 14, tzinfo=STHLM), staff
+    )
+    person = await Person.get(phone=AMINA)
+    await Consent.create(person=person, kind=ConsentKind.CONTACT_SMS, given_at=clock.now())
+    await schedule_reminders(meeting)
+    try:
+        yield running
+    finally:
+        await running.stop()
+
+
+async def sms(process: FlerpartProcess, text: str) -> str:
+    twilio = process.services.twilio_standin
+    status, _ = await twilio.send_inbound(AMINA, text)
+    assert status == 200
+    return twilio.transcript(AMINA)[-1]["text"]
+
+
+async def test_yes_confirms_the_next_meeting(process):
+    receipt = await sms(process, "Ja!")
+    assert receipt.startswith("Tack! Vi ses")
+    attendee = await Attendee.get(person__phone=AMINA)
+    assert attendee.response is AttendeeResponse.CONFIRMED
+
+
+async def test_no_declines_and_the_convenor_is_told_at_once(process):
+    assert "ny tid" in await sms(process, "nej")
+    assert (await Attendee.get(person__phone=AMINA)).response is AttendeeResponse.DECLINED
+    [alert] = await process.services.telegram_standin.wait_for_bot_messages(CONVENOR_CHAT, 1)
+    assert alert["text"].startswith("Amina kan inte komma")
+
+
+async def test_stop_stops_everything_at_once_and_start_undoes_it(process):
+    assert "inga fler meddelanden" in await sms(process, "STOPP")
+    person = await Person.get(phone=AMINA)
+    assert person.opted_out
+    assert await OutboxMessage.filter(person=person, status=OutboxStatus.SCHEDULED).count() == 0
+    assert await OutboxMessage.filter(person=person, status=OutboxStatus.CANCELLED).count() == 2
+    consent = await Consent.get(person=person, kind=ConsentKind.CONTACT_SMS)
+    assert consent.withdrawn_at is not None and consent.withdrawn_via == "sms"
+    # While opted out, YES means "back in" (as Twilio treats it), not "I am coming".
+    assert "Välkommen tillbaka" in await sms(process, "ja")
+    assert not (await Person.get(phone=AMINA)).opted_out
+    assert await Consent.filter(person=person, withdrawn_at=None).count() == 1
+
+
+async def test_help_names_who_reads_the_replies(process):
+    assert "Karin" in await sms(process, "hjälp")
+
+
+async def test_anything_else_is_forwarded_to_the_convenor_with_a_receipt(process):
+    receipt = await sms(process, "Jag kommer tio minuter sent 🚌")
+    assert receipt == "Tack. Vi har skickat vidare ditt meddelande."
+    [forwarded] = await process.services.telegram_standin.wait_for_bot_messages(CONVENOR_CHAT, 1)
+    assert forwarded["text"].startswith("Meddelande från Amina")
+    assert forwarded["text"].endswith("Jag kommer tio minuter sent 🚌")
+    stored = await InboundMessage.get(person__phone=AMINA)
+    assert stored.handled_as == "forwarded"
+
+
+async def test_the_same_message_sid_twice_is_handled_once(process):
+    twilio = process.services.twilio_standin
+    await twilio.send_inbound(AMINA, "nej", message_sid="SM" + "7" * 32)
+    await twilio.send_inbound(AMINA, "nej", message_sid="SM" + "7" * 32)
+    await eventually(lambda: OutboxMessage.filter(kind="alert").count())
+    assert await OutboxMessage.filter(kind="alert").count() == 1
