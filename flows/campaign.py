@@ -9,6 +9,7 @@ doubled remains. Call the `schedule_*` functions after every change.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -43,6 +44,14 @@ _CLOSED = (MeetingStatus.CANCELLED, MeetingStatus.MOVED)
 
 
 @dataclass(frozen=True)
+class Recipient:
+    channel: Channel
+    person_id: int | None
+    staff_user_id: int | None
+    locale: str
+
+
+@dataclass(frozen=True)
 class Planned:
     """One message the meeting needs, before it is a row."""
 
@@ -51,10 +60,7 @@ class Planned:
     template: str
     due_at: datetime
     expires_at: datetime | None
-    channel: Channel
-    person_id: int | None = None
-    staff_user_id: int | None = None
-    locale: str = "sv"
+    to: Recipient
     params: dict | None = None
 
 
@@ -76,11 +82,11 @@ def team_reminders(team: Team) -> tuple[CampaignEvent, ...]:
     )
 
 
-def _recipient(attendee: Attendee) -> tuple[Channel, int | None, int | None, str] | None:
-    """(channel, person id, staff id, locale), or None when we cannot reach them."""
+def _recipient(attendee: Attendee) -> Recipient | None:
+    """How to reach this attendee, or None when we cannot (or may not)."""
     if attendee.staff_user_id is not None:
         staff = attendee.staff_user
-        return Channel.TELEGRAM, None, staff.id, staff.language
+        return Recipient(Channel.TELEGRAM, None, staff.id, staff.language)
     person: Person | None = attendee.person
     if person is None or person.opted_out or person.anonymised_at:
         return None
@@ -89,10 +95,17 @@ def _recipient(attendee: Attendee) -> tuple[Channel, int | None, int | None, str
         and person.telegram_chat_id
         and not person.telegram_unreachable_at
     ):
-        return Channel.TELEGRAM, person.id, None, person.language
+        return Recipient(Channel.TELEGRAM, person.id, None, person.language)
     if person.phone:
-        return Channel.SMS, person.id, None, person.language
+        return Recipient(Channel.SMS, person.id, None, person.language)
     return None
+
+
+def _reachable(attendees: list[Attendee]) -> Iterator[tuple[Attendee, Recipient]]:
+    for attendee in attendees:
+        recipient = _recipient(attendee)
+        if recipient is not None:
+            yield attendee, recipient
 
 
 def plan_reminders(
@@ -103,15 +116,11 @@ def plan_reminders(
     tz = ZoneInfo(meeting.timezone)
     stamp = int(meeting.starts_at.timestamp())
     planned = []
-    for attendee in attendees:
-        recipient = _recipient(attendee)
-        if recipient is None:
-            continue
-        channel, person_id, staff_id, locale = recipient
+    for attendee, to in _reachable(attendees):
         participant = attendee.role is not AttendeeRole.AGENCY_STAFF
         for event in events:
             due = event.due(meeting.starts_at, meeting.ends_at, tz)
-            if channel is Channel.SMS:
+            if to.channel is Channel.SMS:
                 due = QUIET_HOURS.next_allowed(due, tz)
             planned.append(
                 Planned(
@@ -120,10 +129,7 @@ def plan_reminders(
                     template="reminder_participant" if participant else "reminder_staff",
                     due_at=due,
                     expires_at=meeting.starts_at,  # never after the meeting started
-                    channel=channel,
-                    person_id=person_id,
-                    staff_user_id=staff_id,
-                    locale=locale,
+                    to=to,
                 )
             )
     return planned
@@ -137,13 +143,9 @@ def plan_information(meeting: Meeting, attendees: list[Attendee], now: datetime)
     tz = ZoneInfo(meeting.timezone)
     stamp = int(meeting.starts_at.timestamp())
     planned = []
-    for attendee in attendees:
-        recipient = _recipient(attendee)
-        if recipient is None:
-            continue
-        channel, person_id, staff_id, locale = recipient
+    for attendee, to in _reachable(attendees):
         staff = attendee.role is AttendeeRole.AGENCY_STAFF
-        due = QUIET_HOURS.next_allowed(now, tz) if channel is Channel.SMS else now
+        due = QUIET_HOURS.next_allowed(now, tz) if to.channel is Channel.SMS else now
         planned.append(
             Planned(
                 # The meeting time is in the key: a moved meeting is news worth sending.
@@ -152,10 +154,7 @@ def plan_information(meeting: Meeting, attendees: list[Attendee], now: datetime)
                 template="invitation_staff" if staff else "info_participant",
                 due_at=due,
                 expires_at=meeting.starts_at,
-                channel=channel,
-                person_id=person_id,
-                staff_user_id=staff_id,
-                locale=locale,
+                to=to,
                 params={"attendee_id": attendee.id},
             )
         )
@@ -168,11 +167,9 @@ def plan_survey(meeting: Meeting, attendees: list[Attendee]) -> list[Planned]:
         return []
     tz = ZoneInfo(meeting.timezone)
     planned = []
-    for attendee in attendees:
-        recipient = _recipient(attendee)
-        if attendee.role is not AttendeeRole.PERSON_IN_FOCUS or recipient is None:
+    for attendee, to in _reachable(attendees):
+        if attendee.role is not AttendeeRole.PERSON_IN_FOCUS:
             continue
-        channel, person_id, _, locale = recipient
         due = SURVEY.due(meeting.starts_at, meeting.ends_at or meeting.starts_at, tz)
         planned.append(
             Planned(
@@ -181,9 +178,7 @@ def plan_survey(meeting: Meeting, attendees: list[Attendee]) -> list[Planned]:
                 template="survey_start",
                 due_at=due,
                 expires_at=due + timedelta(days=3),  # an unanswered survey closes then
-                channel=channel,
-                person_id=person_id,
-                locale=locale,
+                to=to,
             )
         )
     return planned
@@ -212,9 +207,7 @@ def plan_follow_up(
                     template=template,
                     due_at=due,
                     expires_at=None,
-                    channel=Channel.TELEGRAM,
-                    staff_user_id=staff_id,
-                    locale=locale,
+                    to=Recipient(Channel.TELEGRAM, None, staff_id, locale),
                     params=params,
                 )
             )
@@ -257,12 +250,12 @@ async def _sync(meeting: Meeting, kind: str, planned: list[Planned]) -> tuple[in
         new = [
             OutboxMessage(
                 meeting=meeting,
-                person_id=p.person_id,
-                staff_user_id=p.staff_user_id,
-                channel=p.channel,
+                person_id=p.to.person_id,
+                staff_user_id=p.to.staff_user_id,
+                channel=p.to.channel,
                 kind=p.kind,
                 template=p.template,
-                locale=p.locale,
+                locale=p.to.locale,
                 params=p.params or {},
                 due_at=p.due_at,
                 next_attempt_at=p.due_at,

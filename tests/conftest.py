@@ -12,11 +12,15 @@ import os
 import socket
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from pathlib import Path
 
 import pytest
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.context import TortoiseContext, tortoise_test_context
 
+from bot.config import load_settings
+from bot.process import FlerpartProcess
 from flows.clock import clock
 from storage.db import MODELS_MODULE, apply_migrations, tortoise_config
 
@@ -113,6 +117,20 @@ async def eventually(check, timeout: float = 5.0, interval: float = 0.02):
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"condition not met within {timeout}s (last: {result!r})")
         await asyncio.sleep(interval)
+
+
+@asynccontextmanager
+async def local_process(tmp_path: Path, **environ: str) -> AsyncIterator[FlerpartProcess]:
+    """The whole process in local mode on a fresh SQLite file, any free port."""
+    url = f"sqlite://{tmp_path}/flerpart.sqlite3"
+    await apply_migrations(url)
+    settings = load_settings(environ={"DATABASE_URL": url, "PORT": "0", **environ}, dotenv=None)
+    process = FlerpartProcess(settings)
+    await process.start()
+    try:
+        yield process
+    finally:
+        await process.stop()
 
 
 def free_port() -> int:

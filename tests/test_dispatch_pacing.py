@@ -9,11 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.config import load_settings
 from bot.process import FlerpartProcess
 from flows.clock import clock
-from storage.db import apply_migrations
 from storage.models import Channel, OutboxMessage, Person, StaffRole, StaffUser, Team
+from tests.conftest import local_process
 
 STHLM = ZoneInfo("Europe/Stockholm")
 
@@ -31,17 +30,8 @@ def busiest_window(times: list[float], window: float = 1.0) -> int:
 
 @pytest.fixture
 async def process(tmp_path) -> AsyncIterator[FlerpartProcess]:
-    url = f"sqlite://{tmp_path}/flerpart.sqlite3"
-    await apply_migrations(url)
-    settings = load_settings(
-        environ={"DATABASE_URL": url, "PORT": "0", "SMS_PER_SECOND": "10"}, dotenv=None
-    )
-    running = FlerpartProcess(settings)
-    await running.start()
-    try:
+    async with local_process(tmp_path, SMS_PER_SECOND="10") as running:
         yield running
-    finally:
-        await running.stop()
 
 
 async def staff_who_talked_to_the_bot(process: FlerpartProcess, chats: list[int]) -> None:

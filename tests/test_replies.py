@@ -9,11 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.config import load_settings
 from bot.process import FlerpartProcess
 from flows.campaign import schedule_reminders
 from flows.clock import clock
-from storage.db import apply_migrations
 from storage.models import (
     Attendee,
     AttendeeResponse,
@@ -24,7 +22,7 @@ from storage.models import (
     OutboxStatus,
     Person,
 )
-from tests.conftest import eventually
+from tests.conftest import eventually, local_process
 from tests.factories import convenor, meeting_with_attendees
 
 STHLM = ZoneInfo("Europe/Stockholm")
@@ -34,25 +32,18 @@ CONVENOR_CHAT = 701
 
 @pytest.fixture
 async def process(tmp_path) -> AsyncIterator[FlerpartProcess]:
-    url = f"sqlite://{tmp_path}/flerpart.sqlite3"
-    await apply_migrations(url)
-    running = FlerpartProcess(
-        load_settings(environ={"DATABASE_URL": url, "PORT": "0"}, dotenv=None)
-    )
-    await running.start()
-    staff = await convenor(CONVENOR_CHAT)
-    await running.services.telegram_standin.user_sends(CONVENOR_CHAT, "hej")
-    day = (clock.now().astimezone(STHLM) + timedelta(days=7)).date()
-    meeting = await meeting_with_attendees(
-        datetime(day.year, day.month, day.day, 14, tzinfo=STHLM), staff
-    )
-    person = await Person.get(phone=AMINA)
-    await Consent.create(person=person, kind=ConsentKind.CONTACT_SMS, given_at=clock.now())
-    await schedule_reminders(meeting)
-    try:
+    """Karin has a meeting next week with Amina, who consented to SMS."""
+    async with local_process(tmp_path) as running:
+        staff = await convenor(CONVENOR_CHAT)
+        await running.services.telegram_standin.user_sends(CONVENOR_CHAT, "hej")
+        day = (clock.now().astimezone(STHLM) + timedelta(days=7)).date()
+        meeting = await meeting_with_attendees(
+            datetime(day.year, day.month, day.day, 14, tzinfo=STHLM), staff
+        )
+        person = await Person.get(phone=AMINA)
+        await Consent.create(person=person, kind=ConsentKind.CONTACT_SMS, given_at=clock.now())
+        await schedule_reminders(meeting)
         yield running
-    finally:
-        await running.stop()
 
 
 async def sms(process: FlerpartProcess, text: str) -> str:

@@ -6,11 +6,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.config import load_settings
 from bot.process import FlerpartProcess
-from storage.db import apply_migrations
 from storage.models import ConversationState, StaffUser
-from tests.conftest import eventually
+from tests.conftest import eventually, local_process
 from tests.factories import convenor
 
 KARIN = 601
@@ -18,17 +16,9 @@ KARIN = 601
 
 @pytest.fixture
 async def process(tmp_path) -> AsyncIterator[FlerpartProcess]:
-    url = f"sqlite://{tmp_path}/flerpart.sqlite3"
-    await apply_migrations(url)
-    running = FlerpartProcess(
-        load_settings(environ={"DATABASE_URL": url, "PORT": "0"}, dotenv=None)
-    )
-    await running.start()
-    await convenor(KARIN)
-    try:
+    async with local_process(tmp_path) as running:
+        await convenor(KARIN)
         yield running
-    finally:
-        await running.stop()
 
 
 async def say(process: FlerpartProcess, text: str, user: int = KARIN) -> dict:
