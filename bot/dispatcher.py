@@ -207,7 +207,7 @@ class Dispatcher:
             await outbox.mark_final(message.id, decision.status, decision.reason)
             return None
         if isinstance(decision, policy.Defer):
-            await outbox.mark_retry(message.id, decision.until, decision.reason)
+            await outbox.defer(message.id, decision.until, decision.reason)
             return None
         sender = self.senders[message.channel]
         try:

@@ -132,6 +132,17 @@ async def mark_retry(message_id: int, next_attempt_at: datetime, error: str) -> 
     )
 
 
+async def defer(message_id: int, until: datetime, reason: str) -> None:
+    """Not yet (quiet hours): back to `scheduled`, and the claim's attempt given back."""
+    await OutboxMessage.filter(id=message_id, status=OutboxStatus.SENDING).update(
+        status=OutboxStatus.SCHEDULED,
+        next_attempt_at=until,
+        attempts=Case(When(attempts__gt=0, then=F("attempts") - 1), default=0),
+        last_error=reason,
+        claimed_by=None,
+    )
+
+
 async def mark_final(
     message_id: int, status: OutboxStatus, error: str | None = None, code: str | None = None
 ) -> bool:

@@ -176,8 +176,11 @@ async def test_sms_due_in_quiet_hours_waits_for_the_morning(process):
 
 async def _next_attempt_hour(row_id: int, hour: int) -> bool:
     row = await OutboxMessage.get(id=row_id)
+    # Deferring is not a failed try: the claim's attempt is given back.
     return (
-        row.status is OutboxStatus.SCHEDULED and row.next_attempt_at.astimezone(STHLM).hour == hour
+        row.status is OutboxStatus.SCHEDULED
+        and row.attempts == 0
+        and row.next_attempt_at.astimezone(STHLM).hour == hour
     )
 
 
