@@ -31,7 +31,9 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 PG_URL = os.environ.get("FLERPART_BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432/test")
 PG_DB = "flerpart_bench"
-BATCH = 1000  # claim size for the benchmark (production default: 16, see bot/dispatcher.py)
+# Claim size for the benchmark (production default: 16, see bot/dispatcher.py);
+# FLERPART_BENCH_BATCH reaches the child processes through the environment.
+BATCH = int(os.environ.get("FLERPART_BENCH_BATCH", "1000"))
 
 
 def peak_rss_mb() -> float:

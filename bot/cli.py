@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import logging
 import signal
 import sys
@@ -14,6 +15,7 @@ from datetime import timedelta
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import setup_logging
 from flows.i18n import MissingCatalog
+from flows.phone import mask
 from storage.db import DatabaseUnavailable, apply_migrations, close_database, open_database
 from storage.models import StaffRole
 
@@ -44,6 +46,21 @@ def build_parser() -> argparse.ArgumentParser:
     invite.add_argument("--days", type=int, default=7, help="days until it expires (default 7)")
 
     sub.add_parser("demo", help="create a demo team, an invited convenor and a demo meeting")
+
+    token = sub.add_parser("token", help="JSON API tokens")
+    token_sub = token.add_subparsers(dest="token_command", required=True, metavar="ACTION")
+    create = token_sub.add_parser("create", help="print a new API token for a team (shown once)")
+    create.add_argument("--team", required=True, help="an existing team's name")
+    create.add_argument("--label", default="", help="what the token is for")
+
+    person = sub.add_parser("person", help="right of access and erasure for one person")
+    person_sub = person.add_subparsers(dest="person_command", required=True, metavar="ACTION")
+    for action, text in (
+        ("export", "print everything stored about the person as JSON"),
+        ("erase", "anonymise the person everywhere and cancel their pending messages"),
+    ):
+        parser_ = person_sub.add_parser(action, help=text)
+        parser_.add_argument("--phone", required=True, help="e.g. +46701234567 or 070-123 45 67")
     return parser
 
 
@@ -116,6 +133,54 @@ async def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     return await _with_database(settings, work)
 
 
+async def cmd_person(settings: Settings, args: argparse.Namespace) -> int:
+    from flows import person_data
+    from flows.clock import clock
+    from flows.phone import InvalidPhone, to_e164
+
+    try:
+        phone = to_e164(args.phone)
+    except InvalidPhone:
+        raise ConfigError(f"not a phone number: {args.phone!r}") from None
+    actor = "cli"
+
+    async def work() -> int:
+        if args.person_command == "export":
+            data = await person_data.export(phone, actor)
+            print(json.dumps(data, ensure_ascii=False, indent=2))
+            return 0 if data["people"] else 1
+        done = await person_data.erase(phone, actor, clock.now())
+        if not done["people"]:
+            print(f"nobody with {mask(phone)} is stored")
+            return 1
+        print(
+            f"anonymised {done['people']} person record(s) with {mask(phone)}: "
+            f"{done['cancelled_messages']} pending message(s) cancelled, "
+            f"{done['messages_cleared']} message text(s) and "
+            f"{done['answers_cleared']} survey comment(s) removed; "
+            "counts, statuses and scores kept"
+        )
+        return 0
+
+    return await _with_database(settings, work)
+
+
+async def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
+    from flows.api_tokens import UnknownTeam, create_token
+
+    async def work() -> int:
+        try:
+            token, _row = await create_token(args.team, args.label)
+        except UnknownTeam as error:
+            print(f"flerpart: error: {error}", file=sys.stderr)
+            return 2
+        print(token)
+        print("Shown once; only its hash is stored. Send it as: Authorization: Bearer <token>")
+        return 0
+
+    return await _with_database(settings, work)
+
+
 async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     from bot.process import FlerpartProcess
 
@@ -154,15 +219,9 @@ async def _first_start_demo(settings: Settings) -> None:
 def _announce(settings: Settings, process: object) -> None:
     url = process.local_url  # type: ignore[attr-defined]
     if settings.local_mode:
-        print(f"flerpart runs in local mode at {url} (stop: Ctrl-C)", flush=True)
-        print(f"  health:   {url}/healthz", flush=True)
-        print(
-            f"  talk to the bot as Telegram user 1001:\n"
-            f"    curl -s -X POST {url}/sim/api/telegram/1001/message "
-            f"-H 'Content-Type: application/json' -d '{{\"text\": \"/start CODE\"}}'\n"
-            f"    curl -s {url}/sim/api/telegram/1001/transcript",
-            flush=True,
-        )
+        print("flerpart runs in local mode (stop: Ctrl-C). Open the simulator:", flush=True)
+        print(f"  {url}/sim", flush=True)
+        print(f"  dashboard: {url}/dashboard   health: {url}/healthz", flush=True)
     else:
         print(f"flerpart runs on {url}", flush=True)
 
@@ -172,6 +231,8 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Awaitable[int]]] = 
     "migrate": cmd_migrate,
     "invite": cmd_invite,
     "demo": cmd_demo,
+    "person": cmd_person,
+    "token": cmd_token,
 }
 
 if __name__ == "__main__":  # pragma: no cover

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import fcntl
 import logging
 import os
@@ -115,6 +116,7 @@ class Dispatcher:
         if self._lock is not None:
             self._lock.acquire()  # raises DispatchRefused
         await self.release_stale()
+        self._context = contextvars.copy_context()
         self._tasks = [
             asyncio.create_task(self._loop(channel), name=f"dispatch-{channel.value}")
             for channel in self.senders
@@ -143,7 +145,7 @@ class Dispatcher:
     async def release_stale(self) -> None:
         # With SQLite we hold the only lock, so every `sending` row is an orphan.
         older_than = timedelta(0) if self.is_sqlite else STALE_AFTER
-        released = await outbox.release_stale(self.clock.now(), older_than)
+        released = await outbox.release_stale(self.clock.now(), older_than, alive=self.id)
         if released:
             log.warning("released %d message(s) interrupted while sending", released)
             self.wake()
@@ -151,16 +153,25 @@ class Dispatcher:
     async def _loop(self, channel: Channel) -> None:
         while not self._stopping:
             try:
-                sent = await self.run_once(channel)
+                sent = await self._round(channel)
+                if not sent and not self._stopping:
+                    await self._sleep_until_due(channel)
             except asyncio.CancelledError:
                 raise
             except Exception:  # a database hiccup must not end dispatching for good
+                # (the sleep asks the database too: a lost database once ended this loop)
                 log.exception("dispatch round failed; retrying shortly")
-                sent = 0
                 await asyncio.sleep(1)
-            if sent or self._stopping:
-                continue
-            await self._sleep_until_due(channel)
+
+    async def _round(self, channel: Channel) -> int:
+        """One round in its own task, from the context as it was at start.
+
+        Tortoise keeps the current transaction in a context variable; when a connection
+        dies inside a transaction that variable can stay set to the dead connection, and
+        every later round in the same task would reuse it (seen with PostgreSQL cut off).
+        A fresh copy per round leaves nothing behind."""
+        round_ = asyncio.create_task(self.run_once(channel), context=self._context.copy())
+        return await round_
 
     async def _sleep_until_due(self, channel: Channel) -> None:
         wake = self._wake[channel]

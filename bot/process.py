@@ -15,6 +15,7 @@ from telegram import Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
 from bot.config import Settings
+from bot.convenor_handlers import add_convenor_jobs
 from bot.dispatcher import Dispatcher, DispatchRefused
 from bot.local_mode import (
     LOCAL_BOT_TOKEN,
@@ -24,6 +25,7 @@ from bot.local_mode import (
     TELEGRAM_STANDIN_PATH,
     TWILIO_STANDIN_PATH,
 )
+from bot.periodic import maintain_outbox
 from bot.senders import SmsSender, TelegramSender
 from bot.services import Services
 from bot.sim_api import add_sim_api
@@ -33,6 +35,7 @@ from bot.standins.twilio_api import TwilioStandIn
 from bot.telegram_handlers import add_handlers
 from bot.twilio_client import close_twilio_client, make_twilio_client
 from bot.web import make_web_app
+from flows import links
 from flows.clock import clock
 from flows.i18n import check_catalogs
 from storage.db import close_database, open_database
@@ -99,6 +102,7 @@ class FlerpartProcess:
         if settings.port == 0:
             self.port = self._runner.addresses[0][1]
         services.public_url = settings.public_base_url or self.local_url
+        links.set_public_base(services.public_url)
         if services.twilio_standin is not None:
             services.twilio_standin.webhook_base_url = self.local_url
         log.info("web server listening on %s", self.local_url)
@@ -120,6 +124,7 @@ class FlerpartProcess:
         if settings.telegram_webhook:
             builder = builder.updater(None)  # our aiohttp route feeds the update queue
         application = builder.build()
+        application.bot_data["services"] = self.services
         add_handlers(application)
         return application
 
@@ -129,6 +134,7 @@ class FlerpartProcess:
         await application.initialize()
         await application.start()  # also starts the JobQueue's APScheduler in this loop
         await set_command_menus(application)
+        add_convenor_jobs(application)
         if self.settings.telegram_webhook:
             await application.bot.set_webhook(
                 url=f"{self.settings.public_base_url}/telegram/webhook",
@@ -140,6 +146,7 @@ class FlerpartProcess:
             await application.updater.start_polling(
                 poll_interval=0.0, timeout=10, allowed_updates=Update.ALL_TYPES
             )
+        links.set_bot_username(application.bot.username)
         log.info("Telegram bot @%s started", application.bot.username)
 
     async def _start_twilio(self) -> None:
@@ -189,9 +196,7 @@ class FlerpartProcess:
         )
 
     async def _maintenance(self, _context: object) -> None:
-        if self.services.dispatcher is not None:
-            await self.services.dispatcher.release_stale()
-            self.services.dispatcher.wake()
+        await maintain_outbox(self.services)
 
     async def stop(self) -> None:
         """Reverse order; each step runs even when an earlier one failed."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING
 
 from bot.config import Settings
@@ -27,3 +28,4 @@ class Services:
     telegram_standin: TelegramStandIn | None = None
     twilio_standin: TwilioStandIn | None = None
     dispatcher: Dispatcher | None = None
+    retention_day: date | None = None  # the clock's day of the last retention run

@@ -3,6 +3,13 @@
 Registered only in local mode (404 otherwise). It drives the stand-ins, so
 what it triggers runs through the real handlers: a message here becomes a
 Telegram update PTB fetches, an SMS here is a signed POST to `/twilio/sms`.
+Moving the clock runs the scheduler's repeating work at once (bot/periodic.py).
+
+`GET /sim/api/demo` (read-only, for the page /sim) answers
+`{"team", "convenor": {"user_id", "joined", "name"}, "meeting": {"id", "purpose",
+"place", "status", "timezone", "starts_at", "ends_at"} | null, "participants":
+[{"name", "phone", "role"}], "moments": {"two_days_before", "day_after", "survey"}}`
+with ISO 8601 times; see flows/demo_view.py.
 """
 
 from __future__ import annotations
@@ -12,10 +19,13 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.periodic import run_what_fell_due
+from bot.sim_page import add_sim_page
 from bot.web import SERVICES
 from flows.clock import clock
+from flows.demo_view import demo_view
 from flows.onboarding import create_invitation
-from storage.models import StaffRole
+from storage.models import Person, StaffRole, StaffUser
 
 MAX_TEXT = 4096
 
@@ -106,9 +116,8 @@ async def set_clock(request: web.Request) -> web.Response:
             raise web.HTTPBadRequest(text="give advance_seconds or set")
     except (TypeError, ValueError, OverflowError) as error:
         raise web.HTTPBadRequest(text=f"cannot move the clock: {error}") from None
-    dispatcher = request.app[SERVICES].dispatcher
-    if dispatcher is not None:
-        dispatcher.wake()  # what fell due runs now, through the same outbox
+    # What fell due runs now, through the scheduler jobs' own functions.
+    await run_what_fell_due(request.app[SERVICES])
     return web.json_response({"now": clock.now().isoformat()})
 
 
@@ -125,6 +134,25 @@ async def invite(request: web.Request) -> web.Response:
     return web.json_response({"code": code})
 
 
+async def demo(request: web.Request) -> web.Response:
+    """Read-only: whom the simulator page plays, whose phones it shows, where time can jump."""
+    return web.json_response((await demo_view()).as_json())
+
+
+async def reopen_known_chats(app: web.Application) -> None:
+    """Telegram remembers who started the bot; the stand-in forgets at each restart.
+    Without this the bot could not write first (ask for notes, alerts) after a restart."""
+    standin = app[SERVICES].telegram_standin
+    if standin is None:
+        return
+    for staff in await StaffUser.filter(active=True):
+        standin.user_has_started(
+            staff.telegram_user_id, first_name=staff.display_name, language_code=staff.language
+        )
+    for person in await Person.filter(telegram_chat_id__isnull=False):
+        standin.user_has_started(person.telegram_chat_id, first_name=person.first_name)
+
+
 def add_sim_api(app: web.Application) -> None:
     """`app` is our web app (it holds the Services under `bot.web.SERVICES`)."""
     base = "/sim/api"
@@ -136,3 +164,6 @@ def add_sim_api(app: web.Application) -> None:
     app.router.add_get(base + "/clock", get_clock)
     app.router.add_post(base + "/clock", set_clock)
     app.router.add_post(base + "/invite", invite)
+    app.router.add_get(base + "/demo", demo)
+    app.on_startup.append(reopen_known_chats)  # runs once the stand-ins exist
+    add_sim_page(app)  # the page that plays with this API: local mode only, like it

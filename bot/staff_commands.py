@@ -11,16 +11,23 @@ from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Upd
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from flows import staff as staff_flow
-from flows.i18n import DEFAULT, SUPPORTED, _, normalise_locale, use_locale
+from flows.i18n import DEFAULT, STAFF_LOCALES, _, normalise_locale, use_locale
+from flows.labels import LANGUAGE_NAMES
 from storage.models import StaffUser
 
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
 StaffHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE, StaffUser], Awaitable[None]]
-LANGUAGE_NAMES = {"sv": "Svenska", "en": "English"}  # each in its own language
 
 
 def command_menu() -> list[BotCommand]:
     return [
+        BotCommand("new", _("Prepare a new meeting")),
+        BotCommand("prep", _("Go on with the preparation")),
+        BotCommand("run", _("The checklist during the meeting")),
+        BotCommand("after", _("Notes and follow-up after the meeting")),
+        BotCommand("meetings", _("Your meetings")),
+        BotCommand("dashboard", _("A login link to the follow-up dashboard")),
+        BotCommand("status", _("What needs attention in your team")),
         BotCommand("help", _("How this bot works")),
         BotCommand("language", _("Change language")),
         BotCommand("cancel", _("Stop what you are doing")),
@@ -29,7 +36,7 @@ def command_menu() -> list[BotCommand]:
 
 async def set_command_menus(application: Application) -> None:
     """The menu in each language; users whose Telegram is in another get the default."""
-    for locale in SUPPORTED:
+    for locale in STAFF_LOCALES:
         with use_locale(locale):
             await application.bot.set_my_commands(command_menu(), language_code=locale)
     with use_locale(DEFAULT):
@@ -67,6 +74,24 @@ async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE, staff: Sta
         _(
             "This bot helps you prepare, run and follow up multi-party meetings around "
             "one person, with the MötesFokus checklists.\n\n"
+            "/new: prepare a meeting. I ask one thing at a time: purpose, time, place, "
+            "the person and who else comes. Then the preparation checklist.\n"
+            "/prep: go on where you left off.\n"
+            "/meetings: your meetings. Tap one for its card: edit, preview what the "
+            "person gets, send the information, cancel.\n"
+            "/run: the checklist during the meeting. Tap a number to tick it.\n"
+            "/after: how it went, decisions, action plan, who gets back to the person. "
+            "I also ask by myself when a meeting has ended."
+        )
+    )
+    await update.effective_message.reply_text(
+        _(
+            "Good to know:\n"
+            "• The person gets short messages in plain words, by SMS or Telegram.\n"
+            '• Write the purpose and each "why I am there" as you would say it to them.\n'
+            "• No health or case details in anything the person gets.\n\n"
+            "/dashboard: a login link to the follow-up dashboard\n"
+            "/status: what needs attention in your team (coordinators)\n"
             "/language: change the language of the bot\n"
             "/cancel: stop what you are doing\n"
             "/help: this text"
@@ -83,7 +108,7 @@ async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE, staff:
                 LANGUAGE_NAMES[code], callback_data=staff_flow.button(state, "lang", code)
             )
         ]
-        for code in SUPPORTED
+        for code in STAFF_LOCALES
     ]
     await update.effective_message.reply_text(
         _("Which language should I use?"), reply_markup=InlineKeyboardMarkup(buttons)

@@ -12,6 +12,7 @@ from telegram import Update
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
+from bot.info_routes import add_info_routes
 from bot.services import Services
 from flows import delivery, inbound
 from storage.db import healthy
@@ -103,6 +104,12 @@ def make_web_app(services: Services) -> web.Application:
     app.router.add_get("/healthz", healthz)
     app.router.add_post("/twilio/sms", twilio_sms)
     app.router.add_post("/twilio/status", twilio_status)
+    add_info_routes(app)  # the participant's page /i/<token>
+    from bot.api_routes import add_api_routes  # these import SERVICES from here
+    from bot.dashboard_routes import add_dashboard_routes
+
+    add_dashboard_routes(app)  # the coordinator view /dashboard
+    add_api_routes(app)  # the JSON API /api
     if services.settings.telegram_webhook:
         app.router.add_post("/telegram/webhook", telegram_webhook)
     return app

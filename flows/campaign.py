@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from tortoise.transactions import in_transaction
 
+from flows.clock import clock
 from flows.schedule import (
     DEFAULT_REMINDERS,
     SURVEY,
@@ -30,6 +31,7 @@ from storage.models import (
     Attendee,
     AttendeeRole,
     Channel,
+    ConsentKind,
     Meeting,
     MeetingStatus,
     OutboxMessage,
@@ -94,14 +96,20 @@ def _recipient(attendee: Attendee) -> Recipient | None:
         person.preferred_channel is Channel.TELEGRAM
         and person.telegram_chat_id
         and not person.telegram_unreachable_at
+        and _consented(person, ConsentKind.CONTACT_TELEGRAM)
     ):
         return Recipient(Channel.TELEGRAM, person.id, None, person.language)
-    if person.phone:
+    if person.phone and _consented(person, ConsentKind.CONTACT_SMS):
         return Recipient(Channel.SMS, person.id, None, person.language)
     return None
 
 
-def _reachable(attendees: list[Attendee]) -> Iterator[tuple[Attendee, Recipient]]:
+def _consented(person: Person, kind: ConsentKind) -> bool:
+    """A recorded, not withdrawn consent to this kind of contact (domain.md, data care)."""
+    return any(c.kind is kind and c.withdrawn_at is None for c in person.consents)
+
+
+def reachable(attendees: list[Attendee]) -> Iterator[tuple[Attendee, Recipient]]:
     for attendee in attendees:
         recipient = _recipient(attendee)
         if recipient is not None:
@@ -109,19 +117,26 @@ def _reachable(attendees: list[Attendee]) -> Iterator[tuple[Attendee, Recipient]
 
 
 def plan_reminders(
-    meeting: Meeting, attendees: list[Attendee], events: tuple[CampaignEvent, ...]
+    meeting: Meeting,
+    attendees: list[Attendee],
+    events: tuple[CampaignEvent, ...],
+    now: datetime | None = None,
 ) -> list[Planned]:
+    """A reminder whose moment passed before it was planned (a meeting set for tomorrow
+    has no "2 days before") is left out: sent now it would only repeat the information."""
     if meeting.starts_at is None or meeting.ends_at is None or meeting.status in _CLOSED:
         return []
     tz = ZoneInfo(meeting.timezone)
     stamp = int(meeting.starts_at.timestamp())
     planned = []
-    for attendee, to in _reachable(attendees):
+    for attendee, to in reachable(attendees):
         participant = attendee.role is not AttendeeRole.AGENCY_STAFF
         for event in events:
             due = event.due(meeting.starts_at, meeting.ends_at, tz)
             if to.channel is Channel.SMS:
                 due = QUIET_HOURS.next_allowed(due, tz)
+            if now is not None and due <= now:
+                continue
             planned.append(
                 Planned(
                     dedupe_key=f"{event.key}:m{meeting.id}:a{attendee.id}:{stamp}",
@@ -143,7 +158,7 @@ def plan_information(meeting: Meeting, attendees: list[Attendee], now: datetime)
     tz = ZoneInfo(meeting.timezone)
     stamp = int(meeting.starts_at.timestamp())
     planned = []
-    for attendee, to in _reachable(attendees):
+    for attendee, to in reachable(attendees):
         staff = attendee.role is AttendeeRole.AGENCY_STAFF
         due = QUIET_HOURS.next_allowed(now, tz) if to.channel is Channel.SMS else now
         planned.append(
@@ -161,13 +176,44 @@ def plan_information(meeting: Meeting, attendees: list[Attendee], now: datetime)
     return planned
 
 
+def plan_notice(
+    meeting: Meeting, attendees: list[Attendee], now: datetime, kind: str, version: str
+) -> list[Planned]:
+    """A one-off notice to each attendee ('change', 'cancel', 'summary'); `version`
+    names what it reports, so a later change supersedes a pending earlier one."""
+    tz = ZoneInfo(meeting.timezone)
+    planned = []
+    for attendee, to in reachable(attendees):
+        due = QUIET_HOURS.next_allowed(now, tz) if to.channel is Channel.SMS else now
+        planned.append(
+            Planned(
+                dedupe_key=f"{kind}:m{meeting.id}:a{attendee.id}:{version}",
+                kind=kind,
+                template=NOTICE_TEMPLATES[kind],
+                due_at=due,
+                # News about a meeting is stale once it starts; a summary is not.
+                expires_at=meeting.starts_at if kind != "summary" else None,
+                to=to,
+                params={"attendee_id": attendee.id},
+            )
+        )
+    return planned
+
+
+NOTICE_TEMPLATES = {
+    "change": "meeting_changed",
+    "cancel": "meeting_cancelled",
+    "summary": "after_summary",
+}
+
+
 def plan_survey(meeting: Meeting, attendees: list[Attendee]) -> list[Planned]:
     """The short survey to the person in focus: the next working day at 10:00."""
     if meeting.status is not MeetingStatus.HELD or meeting.starts_at is None:
-        return []
+        return []  # not for a no-show, a cancelled or a moved meeting
     tz = ZoneInfo(meeting.timezone)
     planned = []
-    for attendee, to in _reachable(attendees):
+    for attendee, to in reachable(attendees):
         if attendee.role is not AttendeeRole.PERSON_IN_FOCUS:
             continue
         due = SURVEY.due(meeting.starts_at, meeting.ends_at or meeting.starts_at, tz)
@@ -229,7 +275,7 @@ def plan_follow_up(
     return planned
 
 
-async def _sync(meeting: Meeting, kind: str, planned: list[Planned]) -> tuple[int, int]:
+async def sync_kind(meeting: Meeting, kind: str, planned: list[Planned]) -> tuple[int, int]:
     """Makes the pending rows of one kind match the plan; (created, cancelled)."""
     wanted = {p.dedupe_key: p for p in planned}
     async with in_transaction():
@@ -270,30 +316,48 @@ async def _sync(meeting: Meeting, kind: str, planned: list[Planned]) -> tuple[in
     return len(new), cancelled
 
 
-async def _attendees(meeting: Meeting) -> list[Attendee]:
-    return await Attendee.filter(meeting=meeting).prefetch_related("person", "staff_user")
+async def meeting_attendees(meeting: Meeting) -> list[Attendee]:
+    # Consents come along: no SMS or Telegram message to a person without one.
+    return await Attendee.filter(meeting=meeting).prefetch_related(
+        "person", "person__consents", "staff_user"
+    )
 
 
 async def schedule_reminders(meeting: Meeting) -> tuple[int, int]:
     """(created, cancelled). Safe to call after every edit."""
     events = team_reminders(await meeting.team)
-    return await _sync(
-        meeting, "reminder", plan_reminders(meeting, await _attendees(meeting), events)
+    return await sync_kind(
+        meeting,
+        "reminder",
+        plan_reminders(meeting, await meeting_attendees(meeting), events, clock.now()),
     )
 
 
 async def schedule_information(meeting: Meeting, now: datetime) -> tuple[int, int]:
     """Sends the information now (the convenor pressed send); again after a move."""
-    return await _sync(meeting, "info", plan_information(meeting, await _attendees(meeting), now))
+    return await sync_kind(
+        meeting, "info", plan_information(meeting, await meeting_attendees(meeting), now)
+    )
 
 
 async def schedule_survey(meeting: Meeting) -> tuple[int, int]:
-    return await _sync(meeting, "survey", plan_survey(meeting, await _attendees(meeting)))
+    return await sync_kind(
+        meeting, "survey", plan_survey(meeting, await meeting_attendees(meeting))
+    )
 
 
 async def schedule_follow_up(meeting: Meeting) -> tuple[int, int]:
     await meeting.fetch_related("convenor")
     items = await ActionItem.filter(meeting=meeting)
-    return await _sync(
-        meeting, "follow_up", plan_follow_up(meeting, await _attendees(meeting), items)
+    return await sync_kind(
+        meeting, "follow_up", plan_follow_up(meeting, await meeting_attendees(meeting), items)
     )
+
+
+async def schedule_notice(
+    meeting: Meeting, now: datetime, kind: str, version: str, attendee_ids: set[int]
+) -> tuple[int, int]:
+    """The notice to the given attendees; pending notices of the same kind with another
+    version are cancelled (superseded)."""
+    attendees = [a for a in await meeting_attendees(meeting) if a.id in attendee_ids]
+    return await sync_kind(meeting, kind, plan_notice(meeting, attendees, now, kind, version))

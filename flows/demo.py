@@ -16,6 +16,7 @@ from tortoise.transactions import in_transaction
 
 from flows.clock import clock
 from flows.onboarding import create_invitation
+from flows.schedule import next_working_day_on_or_after
 from storage.models import (
     Agency,
     Attendee,
@@ -43,7 +44,10 @@ class Demo:
 async def create_demo(tz: ZoneInfo) -> Demo:
     data = json.loads(DEMO_FILE.read_text(encoding="utf-8"))
     spec = data["meeting"]
-    local_day = (clock.now().astimezone(tz) + timedelta(days=spec["days_ahead"])).date()
+    # A weekday, as a real meeting would be: reminders and the survey then fall as usual.
+    local_day = next_working_day_on_or_after(
+        (clock.now().astimezone(tz) + timedelta(days=spec["days_ahead"])).date()
+    )
     starts = datetime(local_day.year, local_day.month, local_day.day, spec["hour"], tzinfo=tz)
     async with in_transaction():
         team, _ = await Team.get_or_create(name=data["team"], defaults={"is_demo": True})

@@ -16,7 +16,8 @@ from babel.support import NullTranslations, Translations
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
-SUPPORTED = ("sv", "en")
+SUPPORTED = ("sv", "en", "ar")  # participants' languages; every one has a catalog
+STAFF_LOCALES = ("sv", "en")  # the staff interface (Arabic covers participant texts only)
 DEFAULT = "sv"
 
 _current: ContextVar[str] = ContextVar("flerpart_locale", default=DEFAULT)
@@ -35,10 +36,10 @@ def translations(locale: str) -> NullTranslations:
     return loaded
 
 
-def normalise_locale(code: str | None) -> str:
+def normalise_locale(code: str | None, allowed: tuple[str, ...] = SUPPORTED) -> str:
     """Telegram's language_code ('sv', 'en-GB') to one we support."""
     base = (code or "").split("-")[0].split("_")[0].lower()
-    return base if base in SUPPORTED else DEFAULT
+    return base if base in allowed else DEFAULT
 
 
 @contextmanager

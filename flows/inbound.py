@@ -44,3 +44,22 @@ async def handle_sms(message_sid: str, sender: str, body: str, default_locale: s
     inbound.handled_as = handled_as
     await inbound.save(update_fields=["handled_as"])
     return receipt
+
+
+async def handle_telegram(person: Person, message_key: str, text: str) -> str | None:
+    """A linked participant's Telegram message; the same replies as by SMS.
+    None for a duplicate (the same update delivered twice)."""
+    try:
+        inbound = await InboundMessage.create(
+            channel=Channel.TELEGRAM,
+            provider_message_id=message_key,
+            person=person,
+            body=text[:MAX_BODY],
+            handled_as="received",
+        )
+    except IntegrityError:
+        return None
+    handled_as, receipt = await handle_reply(person, text[:MAX_BODY], "telegram", clock.now())
+    inbound.handled_as = handled_as
+    await inbound.save(update_fields=["handled_as"])
+    return receipt

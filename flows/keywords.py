@@ -1,4 +1,4 @@
-"""Reply keywords in Swedish and English, as people actually type them.
+"""Reply keywords in Swedish, English and Arabic, as people actually type them.
 
 Case, accents, surrounding punctuation and emoji do not matter: "Ja!", "ja.",
 " JA " and "jä" are all yes. Only a message that is the keyword alone counts;
@@ -21,8 +21,8 @@ class Keyword(StrEnum):
 
 
 _WORDS = {
-    Keyword.YES: {"ja", "yes", "japp", "jo", "ok", "okej", "y", "j"},
-    Keyword.NO: {"nej", "no", "n", "kan inte", "cannot", "cant", "can not", "kommer inte"},
+    Keyword.YES: {"ja", "yes", "japp", "jo", "ok", "okej", "y", "j", "نعم"},
+    Keyword.NO: {"nej", "no", "n", "kan inte", "cannot", "cant", "can not", "kommer inte", "لا"},
     # Twilio's own opt-out words are honoured too: it blocks the number on its side.
     Keyword.STOP: {
         "stopp",
@@ -35,18 +35,24 @@ _WORDS = {
         "quit",
         "avsluta",
         "sluta",
+        "توقف",
     },
-    Keyword.START: {"start", "unstop", "starta"},
-    Keyword.HELP: {"hjalp", "help", "info"},
+    Keyword.START: {"start", "unstop", "starta", "ابدا"},
+    Keyword.HELP: {"hjalp", "help", "info", "مساعدة"},
 }
+_ALIF = str.maketrans("أإآ", "ااا")
 _LOOKUP = {word: keyword for keyword, words in _WORDS.items() for word in words}
 
 
 def normalise(text: str) -> str:
-    """Lower case, accents off (å->a, ä->a, ö->o), only letters and single spaces."""
+    """Lower case, accents off (å->a, ä->a, ö->o), only letters and single spaces.
+
+    Arabic letters stay (their vowel marks go, like accents); tatweel and the
+    hamza forms of alif are folded so "نَعَم" and "نعم" match."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(re.sub(r"[^a-z ]+", " ", plain).split())
+    plain = plain.replace("\u0640", "").translate(_ALIF)
+    return " ".join(re.sub(r"[^a-z\u0621-\u064a ]+", " ", plain).split())
 
 
 def keyword(text: str) -> Keyword | None:

@@ -11,7 +11,7 @@ from enum import StrEnum
 from tortoise.transactions import in_transaction
 
 from flows.clock import clock
-from flows.i18n import normalise_locale
+from flows.i18n import STAFF_LOCALES, normalise_locale
 from storage.models import (
     ActorKind,
     AuditEvent,
@@ -85,7 +85,7 @@ async def start(
             display_name=display_name[:120] or "?",
             role=invitation.role,
             team_id=invitation.team_id,
-            language=normalise_locale(language_code),
+            language=normalise_locale(language_code, STAFF_LOCALES),
         )
         await Invitation.filter(id=invitation.id).update(used_by=staff)
         if invitation.role is StaffRole.CONVENOR:
@@ -106,3 +106,10 @@ async def start(
 
 async def is_staff(telegram_user_id: int) -> bool:
     return await StaffUser.filter(telegram_user_id=telegram_user_id, active=True).exists()
+
+
+async def staff_language(telegram_user_id: int) -> str:
+    language = await StaffUser.filter(telegram_user_id=telegram_user_id, active=True).values_list(
+        "language", flat=True
+    )
+    return language[0] if language else "sv"

@@ -46,7 +46,8 @@ class Defer:
 async def compose(message: OutboxMessage, now: datetime) -> Composed | Skip | Defer:
     """Decides, at the last moment, whether and what to send."""
     meeting = await message.meeting if message.meeting_id else None
-    if meeting is not None and meeting.status in _CLOSED and message.kind in ("reminder", "info"):
+    stale_kind = message.kind in ("reminder", "info", "change")
+    if meeting is not None and meeting.status in _CLOSED and stale_kind:
         return Skip(OutboxStatus.CANCELLED, f"meeting {meeting.status.value}")
     if message.kind == "follow_up" and await _duty_done(message):
         return Skip(OutboxStatus.CANCELLED, "already done")

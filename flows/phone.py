@@ -7,6 +7,10 @@ import re
 import phonenumbers
 
 DEFAULT_REGION = "SE"
+_CAN_TAKE_SMS = (
+    phonenumbers.PhoneNumberType.MOBILE,
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,  # countries that do not tell them apart
+)
 _E164_IN_TEXT = re.compile(r"\+\d{8,15}\b")
 
 
@@ -15,12 +19,16 @@ class InvalidPhone(ValueError):
 
 
 def to_e164(text: str, region: str = DEFAULT_REGION) -> str:
-    """'070-123 45 67' -> '+46701234567'; raises InvalidPhone for anything not a real number."""
+    """'070-123 45 67' -> '+46701234567'; raises InvalidPhone for anything but a real mobile
+    number."""
     try:
         number = phonenumbers.parse(text[:40], region)
     except phonenumbers.NumberParseException:
         raise InvalidPhone(text) from None
     if not phonenumbers.is_valid_number(number):
+        raise InvalidPhone(text)
+    # We send SMS: a landline or a short service number would only fail later, at Twilio.
+    if phonenumbers.number_type(number) not in _CAN_TAKE_SMS:
         raise InvalidPhone(text)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 

@@ -11,13 +11,15 @@ from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
+from flows import survey
 from flows.i18n import _, use_locale
-from flows.keywords import Keyword, keyword
+from flows.keywords import Keyword, keyword, normalise
 from flows.templates import when
 from storage.models import (
     ActorKind,
     Attendee,
     AttendeeResponse,
+    AttendeeRole,
     AuditEvent,
     Channel,
     Consent,
@@ -27,9 +29,11 @@ from storage.models import (
     OutboxMessage,
     OutboxStatus,
     Person,
+    SurveyAnswer,
 )
 
 _OPEN = (MeetingStatus.DRAFT, MeetingStatus.PLANNED)
+_BARE_NO = {"nej", "no", "n", "لا"}  # a plain no answers an open question
 
 
 async def next_attendance(person: Person, now: datetime) -> Attendee | None:
@@ -55,6 +59,20 @@ async def handle_reply(person: Person, text: str, via: str, now: datetime) -> tu
         attendance = await next_attendance(person, now)
         if word is Keyword.HELP:
             return "help", _help_text(attendance)
+        question = await survey.open_question(person, now)
+        # "kan inte komma" stays a decline even while a question is open.
+        if question is not None and not (word is Keyword.NO and normalise(text) not in _BARE_NO):
+            outcome = await survey.answer(person, question, text, now)
+            if outcome.alert is not None:
+                await _alert_convenor(
+                    question.meeting,
+                    outcome.alert,
+                    {"person_id": person.id, "text": text[:1000]},
+                    now,
+                    f"{outcome.alert}:{question.meeting.id}:{person.id}",
+                )
+            if not outcome.forward:
+                return "survey", outcome.receipt
         if word in (Keyword.YES, Keyword.NO) and attendance is not None:
             return "response", await respond(attendance, person, word is Keyword.YES, now)
         await forward_to_convenor(person, attendance, text, now)
@@ -64,32 +82,41 @@ async def handle_reply(person: Person, text: str, via: str, now: datetime) -> tu
 async def opt_out(person: Person, via: str, now: datetime) -> str:
     async with in_transaction():
         await Person.filter(id=person.id).update(opted_out_at=now)
+        await withdraw_contact_consent(person, via, now, actor=ActorKind.PERSON)
+    person.opted_out_at = now
+    return _("You will get no more messages from us. Reply START if you change your mind.")
+
+
+async def withdraw_contact_consent(
+    person: Person, via: str, now: datetime, actor: ActorKind = ActorKind.STAFF
+) -> int:
+    """Consent withdrawn (by the person's STOP or by staff): every pending message to
+    them is cancelled at once, in the same transaction; returns how many."""
+    async with in_transaction():
         await Consent.filter(
             person=person,
             withdrawn_at=None,
             kind__in=(ConsentKind.CONTACT_SMS, ConsentKind.CONTACT_TELEGRAM),
         ).update(withdrawn_at=now, withdrawn_via=via)
         cancelled = await OutboxMessage.filter(person=person, status=OutboxStatus.SCHEDULED).update(
-            status=OutboxStatus.CANCELLED
+            status=OutboxStatus.CANCELLED, last_error="consent withdrawn"
         )
         await AuditEvent.create(
-            actor_kind=ActorKind.PERSON,
-            action="opt_out",
+            actor_kind=actor,
+            action="opt_out" if actor is ActorKind.PERSON else "withdraw_consent",
             object_type="person",
             object_id=str(person.id),
             detail={"via": via, "cancelled_messages": cancelled},
         )
-    person.opted_out_at = now
-    return _("You will get no more messages from us. Reply START if you change your mind.")
+    return cancelled
 
 
 async def opt_in(person: Person, via: str, now: datetime) -> str:
     async with in_transaction():
         await Person.filter(id=person.id).update(opted_out_at=None)
         # Coming back is a new consent to be contacted, recorded as such.
-        await Consent.create(
-            person=person, kind=ConsentKind.CONTACT_SMS, given_to=via, given_at=now
-        )
+        kind = ConsentKind.CONTACT_TELEGRAM if via == "telegram" else ConsentKind.CONTACT_SMS
+        await Consent.create(person=person, kind=kind, given_to=via, given_at=now)
         await AuditEvent.create(
             actor_kind=ActorKind.PERSON,
             action="opt_in",
@@ -118,7 +145,10 @@ async def respond(attendance: Attendee, person: Person, coming: bool, now: datet
     meeting = attendance.meeting
     day, clock = when(meeting, person.language)
     if coming:
-        return _("Thank you! See you on {day} at {time}.", day=day, time=clock)
+        thanks = _("Thank you! See you on {day} at {time}.", day=day, time=clock)
+        if attendance.role is AttendeeRole.PERSON_IN_FOCUS and not await _wish_asked(attendance):
+            return thanks + " " + await survey.ask_wish(attendance, person, now)
+        return thanks
     await _alert_convenor(
         meeting,
         "alert_declined",
@@ -127,6 +157,12 @@ async def respond(attendance: Attendee, person: Person, coming: bool, now: datet
         f"declined:{attendance.id}:{int(now.timestamp())}",
     )
     return _("Thank you for telling us. We will contact you about a new time.")
+
+
+async def _wish_asked(attendance: Attendee) -> bool:
+    return await SurveyAnswer.exists(
+        meeting_id=attendance.meeting_id, person_id=attendance.person_id, question=survey.WISH.key
+    )
 
 
 async def forward_to_convenor(

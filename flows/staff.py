@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from tortoise.expressions import F
 
-from flows.i18n import SUPPORTED
+from flows.i18n import STAFF_LOCALES
 from storage.models import ConversationState, StaffUser
 
 
@@ -36,6 +36,25 @@ def button(state: ConversationState, action: str, *args: str) -> str:
     return data
 
 
+def meeting_button(meeting_id: int, action: str, *args: str) -> str:
+    """Callback data 'm<meeting>:<action>:<args>' for a meeting's own buttons (card,
+    checklists). These carry no conversation version: they stay usable while the
+    convenor is elsewhere in the chat; the meeting's owner and state are checked
+    on every press instead."""
+    data = ":".join((f"m{meeting_id}", action, *args))
+    if len(data.encode()) > 64:
+        raise ValueError(f"callback data too long: {data!r}")
+    return data
+
+
+def read_meeting_button(data: str) -> tuple[int, str, list[str]] | None:
+    head, _, rest = data.partition(":")
+    if not head.startswith("m") or not head[1:].isdigit() or not rest:
+        return None
+    action, *args = rest.split(":")
+    return int(head[1:]), action, args
+
+
 def read_button(state: ConversationState, data: str) -> tuple[str, list[str]] | None:
     """(action, args) for a current button; None for an old or forged one."""
     version, _, rest = data.partition(":")
@@ -46,7 +65,7 @@ def read_button(state: ConversationState, data: str) -> tuple[str, list[str]] | 
 
 
 async def set_language(staff: StaffUser, locale: str) -> bool:
-    if locale not in SUPPORTED:
+    if locale not in STAFF_LOCALES:
         return False
     staff.language = locale
     await staff.save(update_fields=["language", "updated_at"])

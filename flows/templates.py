@@ -9,32 +9,30 @@ language allows.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from zoneinfo import ZoneInfo
+from datetime import date
 
-from babel.dates import format_datetime
+from babel.dates import format_date
 
+from flows import labels, survey
 from flows.i18n import _, use_locale
-from flows.sms_parts import gsm7_safe
+from flows.info_page import ensure_info_token
+from flows.links import info_link
+from flows.meeting_time import when
+from flows.sms_parts import gsm7_safe, sms_parts
 from storage.models import (
     ActionItem,
+    Agency,
     Attendee,
     AttendeeRole,
     Channel,
     Meeting,
+    Note,
+    NoteKind,
     OutboxMessage,
     Person,
 )
 
 Renderer = Callable[[OutboxMessage, Meeting | None], Awaitable[str]]
-
-
-def when(meeting: Meeting, locale: str) -> tuple[str, str]:
-    """('tisdag 3 december', '10:00') in the meeting's own time zone."""
-    assert meeting.starts_at is not None
-    tz = ZoneInfo(meeting.timezone)
-    day = format_datetime(meeting.starts_at, "EEEE d MMMM", tzinfo=tz, locale=locale)
-    clock = format_datetime(meeting.starts_at, "HH:mm", tzinfo=tz, locale=locale)
-    return day, clock
 
 
 async def _first_name(message: OutboxMessage) -> str:
@@ -109,18 +107,61 @@ def _meeting_day(meeting: Meeting, locale: str) -> str:
 
 
 async def info_participant(message: OutboxMessage, meeting: Meeting | None) -> str:
+    """The information, as full as fits in MAX_INFO_PARTS SMS parts; the page has it all."""
     assert meeting is not None
     day, clock = when(meeting, message.locale)
-    return _(
-        "Hi {name}! You are invited to a meeting on {day} at {time}. Place: {place}. "
-        "Why we meet: {purpose} You may bring someone, and take breaks. "
-        "Reply YES if you are coming. Reply NO if you cannot come.",
+    intro = _(
+        "Hi {name}! You are invited to a meeting on {day} at {time}. Place: {place}.",
         name=await _first_name(message),
         day=day,
         time=clock,
         place=meeting.place,
-        purpose=_sentence(meeting.purpose),
     )
+    purpose = _("Why we meet: {purpose}", purpose=_sentence(meeting.purpose))
+    others = [
+        a
+        for a in await Attendee.filter(meeting=meeting).prefetch_related("person", "staff_user")
+        if a.person_id is None or a.person_id != message.person_id
+    ]
+    with_why = _("Who comes and why: {people}", people=_people(others, with_why=True))
+    names_only = _("Who comes: {people}", people=_people(others, with_why=False))
+    comfort = _("You may bring someone, and take breaks.")
+    reply = _("Reply YES if you are coming. Reply NO if you cannot come.")
+    link = _("Read more: {link}", link=info_link(await ensure_info_token(meeting), message.locale))
+    candidates = (
+        [intro, purpose, with_why, comfort, reply, link],
+        [intro, purpose, names_only, comfort, reply, link],
+        [intro, purpose, comfort, reply, link],
+        [intro, reply, link],
+    )
+    return _fit_sms(candidates)
+
+
+MAX_INFO_PARTS = 3  # the issue's budget for the information SMS
+
+
+def _fit_sms(candidates: tuple[list[str], ...]) -> str:
+    """The first (fullest) wording that fits the part budget, else the shortest."""
+    texts = [gsm7_safe(" ".join(c for c in pieces if c)) for pieces in candidates]
+    for text in texts:
+        if sms_parts(text).parts <= MAX_INFO_PARTS:
+            return text
+    return texts[-1]
+
+
+def _people(attendees: list[Attendee], with_why: bool) -> str:
+    """'Erik: Stöd till dig. Lena (Arbetsförmedlingen): ...' (one short line each)."""
+    lines = []
+    for attendee in attendees:
+        who = _attendee_name(attendee)
+        if attendee.agency is not Agency.NONE and attendee.agency is not Agency.OTHER:
+            who = f"{who} ({labels.agency(attendee.agency)})"
+        if attendee.role is AttendeeRole.PERSON_IN_FOCUS:
+            who = _("{name} (the meeting is about them)", name=who)
+        elif attendee.role is AttendeeRole.INTERPRETER:
+            who = _("{name} (interpreter)", name=who)
+        lines.append(f"{who}: {_sentence(attendee.why)}" if with_why and attendee.why else who)
+    return " ".join(lines) if with_why else ", ".join(lines) + "."
 
 
 async def invitation_staff(message: OutboxMessage, meeting: Meeting | None) -> str:
@@ -144,12 +185,11 @@ def _sentence(text: str) -> str:
 
 
 async def survey_start(message: OutboxMessage, meeting: Meeting | None) -> str:
-    return _(
-        "Hi {name}! Thank you for the meeting. We want to get better. "
-        "Question 1 of 3: Did you know before the meeting why it was held and who would come? "
-        "Reply YES or NO.",
+    greeting = _(
+        "Hi {name}! Thank you for the meeting. We want to get better.",
         name=await _first_name(message),
     )
+    return greeting + " " + survey.question_text(survey.QUESTIONS[0])
 
 
 async def followup_feedback_due(message: OutboxMessage, meeting: Meeting | None) -> str:
@@ -184,15 +224,112 @@ async def alert_declined(message: OutboxMessage, meeting: Meeting | None) -> str
     )
 
 
+async def _named_person(message: OutboxMessage) -> str:
+    """The first name of the person a convenor's alert is about ("?" once erased)."""
+    person = await Person.get_or_none(id=message.params["person_id"])
+    return person.first_name if person else "?"
+
+
 async def forwarded_reply(message: OutboxMessage, meeting: Meeting | None) -> str:
     assert meeting is not None
-    person = await Person.get_or_none(id=message.params["person_id"])
     return _(
         "Message from {name} about the meeting on {day}: {text}",
-        name=person.first_name if person else "?",
+        name=await _named_person(message),
         day=_meeting_day(meeting, message.locale),
         text=message.params["text"],
     )
+
+
+async def alert_wish(message: OutboxMessage, meeting: Meeting | None) -> str:
+    assert meeting is not None
+    return _(
+        "{name} answered the question about the meeting on {day} (someone with them, or "
+        "someone there): {text}",
+        name=await _named_person(message),
+        day=_meeting_day(meeting, message.locale),
+        text=message.params["text"],
+    )
+
+
+async def alert_next_unknown(message: OutboxMessage, meeting: Meeting | None) -> str:
+    assert meeting is not None
+    return _(
+        "{name} does not know what happens after the meeting on {day}, or who will contact "
+        "them. Please contact {name} soon.",
+        name=await _named_person(message),
+        day=_meeting_day(meeting, message.locale),
+    )
+
+
+async def meeting_changed(message: OutboxMessage, meeting: Meeting | None) -> str:
+    assert meeting is not None
+    day, clock = when(meeting, message.locale)
+    return _(
+        "Hi {name}! Your meeting has changed. Now: {day} at {time}. Place: {place}. "
+        "Reply YES if you are coming. Reply NO if you cannot come.",
+        name=await _first_name(message),
+        day=day,
+        time=clock,
+        place=meeting.place,
+    )
+
+
+async def meeting_cancelled(message: OutboxMessage, meeting: Meeting | None) -> str:
+    assert meeting is not None
+    day, clock = when(meeting, message.locale)
+    return _(
+        "Hi {name}! The meeting on {day} at {time} will not take place. "
+        "We will contact you about what happens next.",
+        name=await _first_name(message),
+        day=day,
+        time=clock,
+    )
+
+
+def _attendee_name(attendee: Attendee | None) -> str:
+    if attendee is None:
+        return "?"
+    if attendee.person is not None:
+        return attendee.person.first_name
+    return attendee.staff_user.display_name.split(" ")[0] if attendee.staff_user else "?"
+
+
+def _short_date(day: date, locale: str) -> str:
+    return format_date(day, "d MMMM", locale=locale)
+
+
+async def after_summary(message: OutboxMessage, meeting: Meeting | None) -> str:
+    """What was decided and who contacts the person when: plain words, no case details
+    beyond what the convenor wrote for the person (they see this text first)."""
+    assert meeting is not None
+    attendees = {
+        a.id: a
+        for a in await Attendee.filter(meeting=meeting).prefetch_related("person", "staff_user")
+    }
+    decisions = await Note.filter(meeting=meeting, kind=NoteKind.DECISION).order_by("id")
+    items = await ActionItem.filter(meeting=meeting).order_by("id")
+    lines = [_("Hi {name}! Thank you for the meeting.", name=await _first_name(message))]
+    if decisions:
+        lines.append(_("We decided:") + " " + " ".join(_sentence(d.text) for d in decisions))
+    for item in items:
+        lines.append(
+            _(
+                "{who} will do this by {day}: {what}",
+                who=_attendee_name(attendees.get(item.owner_id)),
+                day=_short_date(item.due, message.locale) if item.due else "?",
+                what=_sentence(item.what),
+            )
+        )
+    giver = next((a for a in attendees.values() if a.gives_feedback), None)
+    if giver is not None and meeting.feedback_due is not None:
+        lines.append(
+            _(
+                "{who} will contact you by {day}.",
+                who=_attendee_name(giver),
+                day=_short_date(meeting.feedback_due, message.locale),
+            )
+        )
+    return " ".join(lines)
 
 
 async def plain_text(message: OutboxMessage, meeting: Meeting | None) -> str:
@@ -209,9 +346,14 @@ RENDERERS: dict[str, Renderer] = {
     "followup_feedback_due": followup_feedback_due,
     "followup_action_due": followup_action_due,
     "plain_text": plain_text,
+    "meeting_changed": meeting_changed,
+    "meeting_cancelled": meeting_cancelled,
+    "after_summary": after_summary,
     "reminder_participant": reminder_participant,
     "reminder_staff": reminder_staff,
     "alert_failed": alert_failed,
+    "alert_wish": alert_wish,
+    "alert_next_unknown": alert_next_unknown,
 }
 
 

@@ -202,6 +202,8 @@ class Person(TimestampedModel):
     phone = fields.CharField(max_length=20, null=True, db_index=True)  # E.164
     telegram_chat_id = fields.BigIntField(null=True, db_index=True)
     telegram_unreachable_at = fields.DatetimeField(null=True)  # bot blocked (403)
+    # sha256 of the one-time code in the t.me link that ties this person to their chat.
+    telegram_link_hash = fields.CharField(max_length=64, null=True, unique=True)
     language = fields.CharField(max_length=8, default="sv")
     preferred_channel = fields.CharEnumField(Channel, max_length=16, default=Channel.SMS)
     opted_out_at = fields.DatetimeField(null=True)  # set = no contact at all
@@ -209,6 +211,9 @@ class Person(TimestampedModel):
     team: fields.ForeignKeyRelation[Team] = fields.ForeignKeyField(
         "models.Team", related_name="people", on_delete=fields.RESTRICT
     )
+
+    class Meta:
+        indexes = (("opted_out_at",),)  # the dashboard: who opted out
 
     @property
     def opted_out(self) -> bool:
@@ -254,9 +259,22 @@ class Meeting(TimestampedModel):
     feedback_due = fields.DateField(null=True)
     feedback_given_at = fields.DatetimeField(null=True)
     next_meeting_at = fields.DatetimeField(null=True)
+    interpreter_needed = fields.BooleanField(default=False)
+    # Guard-rail cautions the convenor saw and chose to go on with (flows/guard_rails.py).
+    cautions_accepted: list = fields.JSONField(default=list)
+    after_asked_at = fields.DatetimeField(null=True)  # the bot asked for the notes
     closed_at = fields.DatetimeField(null=True, db_index=True)
     anonymised_at = fields.DatetimeField(null=True)
     is_demo = fields.BooleanField(default=False)
+
+    class Meta:
+        # The dashboard's lists: a team's or a convenor's meetings by time, and the
+        # feedback still owed (given_at NULL first, then the due day).
+        indexes = (
+            ("team_id", "starts_at"),
+            ("convenor_id", "starts_at"),
+            ("feedback_given_at", "feedback_due"),
+        )
 
 
 class Attendee(Model):
@@ -281,6 +299,11 @@ class Attendee(Model):
     responded_at = fields.DatetimeField(null=True)
     gives_feedback = fields.BooleanField(default=False)  # gets back to the person after
     created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        # Foreign keys get no index of their own; the dashboard reads seats per meeting
+        # and the meetings of a person who opted out.
+        indexes = (("meeting_id", "role"), ("person_id",))
 
 
 class ChecklistTick(Model):
@@ -312,6 +335,9 @@ class Note(Model):
     )
     created_at = fields.DatetimeField(auto_now_add=True)
 
+    class Meta:
+        indexes = (("meeting_id",),)  # a meeting's timeline
+
 
 class ActionItem(TimestampedModel):
     id = fields.IntField(primary_key=True)
@@ -325,6 +351,10 @@ class ActionItem(TimestampedModel):
     due = fields.DateField(null=True, db_index=True)
     status = fields.CharEnumField(ActionStatus, max_length=16, default=ActionStatus.OPEN)
     done_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        # Overdue open items across a team; a meeting's own items.
+        indexes = (("status", "due"), ("meeting_id", "due"))
 
 
 class OutboxMessage(TimestampedModel):
@@ -372,7 +402,10 @@ class OutboxMessage(TimestampedModel):
         # Serves the dispatcher's claim (status, channel, due, ordered by id) from the
         # index alone: with many rows due at the same moment a shorter index would
         # sort them all on every claim.
-        indexes = (("status", "channel", "next_attempt_at", "id"),)
+        indexes = (
+            ("status", "channel", "next_attempt_at", "id"),
+            ("meeting_id", "kind", "status"),  # the dashboard: a meeting's messages by kind
+        )
 
 
 class InboundMessage(Model):
@@ -391,6 +424,9 @@ class InboundMessage(Model):
     body = fields.TextField(default="")  # empty for unknown senders
     handled_as = fields.CharField(max_length=24, default="")  # keyword, survey, forwarded...
     received_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = (("meeting_id", "received_at"),)  # a meeting's timeline
 
 
 class SurveyAnswer(Model):
@@ -411,6 +447,8 @@ class SurveyAnswer(Model):
 
     class Meta:
         unique_together = (("meeting", "person", "question"),)
+        # The dashboard: answers to one question over a period (survey charts, "don't know").
+        indexes = (("question", "answered_at"),)
 
 
 class AuditEvent(Model):

@@ -153,15 +153,21 @@ async def mark_final(
     return bool(updated)
 
 
-async def release_stale(now: datetime, older_than: timedelta) -> int:
+async def release_stale(now: datetime, older_than: timedelta, alive: str | None = None) -> int:
     """Rows left in `sending` by a dispatcher that died go back to `scheduled`.
 
     Their claim counted an attempt that may never have reached the provider, so
     it is given back: a kill never uses up a message's tries. They keep their
     due time, so they go out first. Returns how many were released.
+
+    `alive` is the caller's own dispatcher id: its claims are in flight, never stale
+    (releasing them mid-batch sent those messages twice).
     """
     cutoff = now - older_than
-    return await OutboxMessage.filter(status=OutboxStatus.SENDING, claimed_at__lte=cutoff).update(
+    stale = OutboxMessage.filter(status=OutboxStatus.SENDING, claimed_at__lte=cutoff)
+    if alive is not None:
+        stale = stale.exclude(claimed_by=alive)
+    return await stale.update(
         status=OutboxStatus.SCHEDULED,
         attempts=Case(When(attempts__gt=0, then=F("attempts") - 1), default=0),
         claimed_by=None,

@@ -25,7 +25,9 @@ from flows.clock import clock
 from storage.db import MODELS_MODULE, apply_migrations, tortoise_config
 
 PG_ADMIN_URL = os.environ.get("FLERPART_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432/test")
-PG_TEST_DB = "flerpart_test"
+# Dropped and re-created at each session's start: two sessions at once (two checkouts,
+# two developers) need two names.
+PG_TEST_DB = os.environ.get("FLERPART_TEST_PG_DB", "flerpart_test")
 
 
 def run_in_thread(coro) -> object:
@@ -76,6 +78,16 @@ async def db(request: pytest.FixtureRequest) -> AsyncIterator[str]:
     async with TortoiseContext() as ctx:
         await ctx.init(config=tortoise_config(url))
         yield url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_env(request) -> dict[str, str]:
+    """Environment for `local_process`: its own SQLite file, or the emptied PostgreSQL."""
+    if request.param == "sqlite":
+        return {}
+    url = request.getfixturevalue("postgres_url")
+    run_in_thread(truncate_postgres(url))
+    return {"DATABASE_URL": url}
 
 
 @pytest.fixture(autouse=True)

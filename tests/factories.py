@@ -9,6 +9,8 @@ from storage.models import (
     Attendee,
     AttendeeRole,
     Channel,
+    Consent,
+    ConsentKind,
     Meeting,
     MeetingStatus,
     Person,
@@ -36,6 +38,7 @@ async def meeting_with_attendees(
     phones: tuple[str, ...] = ("+46701740605",),
     staff_attendee: StaffUser | None = None,
     telegram_chat_id: int | None = None,
+    consented: bool = True,
 ) -> Meeting:
     team = await staff.team
     meeting = await Meeting.create(
@@ -57,6 +60,17 @@ async def meeting_with_attendees(
             telegram_chat_id=telegram_chat_id if index == 0 else None,
             preferred_channel=Channel.TELEGRAM if telegram_chat_id and index == 0 else Channel.SMS,
         )
+        # Contact needs a recorded consent; the convenor records it in the real flow.
+        kinds = [ConsentKind.CONTACT_SMS]
+        if telegram_chat_id and index == 0:
+            kinds.append(ConsentKind.CONTACT_TELEGRAM)
+        for kind in kinds if consented else []:
+            await Consent.create(
+                person=person,
+                kind=kind,
+                given_to=team.name,
+                given_at=starts_at - timedelta(days=30),
+            )
         await Attendee.create(
             meeting=meeting,
             person=person,

@@ -74,7 +74,9 @@ def test_unreachable_database_is_a_clear_error(tmp_path):
 def test_migrate_creates_the_default_sqlite_file(tmp_path):
     result = flerpart("migrate", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "applied 1 migration" in result.stdout
+    migrations = sorted(p.stem for p in (ROOT / "storage" / "migrations").glob("0*.py"))
+    assert f"applied {len(migrations)} migration" in result.stdout
+    assert all(f"models.{name}" in result.stdout for name in migrations)
     assert (tmp_path / "data" / "flerpart.sqlite3").exists()
     again = flerpart("migrate", cwd=tmp_path)
     assert "applied 0 migration" in again.stdout

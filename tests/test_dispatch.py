@@ -6,6 +6,7 @@ in for scheduling.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -61,7 +62,7 @@ async def process(request, tmp_path) -> AsyncIterator[FlerpartProcess]:
     await running.start()
     # An invited convenor who has talked to the bot, so Telegram lets it write to them.
     await convenor(CONVENOR_CHAT)
-    await running.services.telegram_standin.user_sends(CONVENOR_CHAT, "hej")
+    running.services.telegram_standin.user_has_started(CONVENOR_CHAT)
     try:
         yield running
     finally:
@@ -258,7 +259,7 @@ async def test_undelivered_report_fails_the_message(process):
 async def test_telegram_flood_control_is_honoured(process):
     staff = await the_convenor()
     participant_chat = 8080
-    await process.services.telegram_standin.user_sends(participant_chat, "hej")
+    process.services.telegram_standin.user_has_started(participant_chat)
     meeting = await meeting_with_attendees(
         next_week_at(14), staff, telegram_chat_id=participant_chat
     )
@@ -274,7 +275,7 @@ async def test_telegram_flood_control_is_honoured(process):
 async def test_a_blocked_bot_marks_the_person_unreachable_on_telegram(process):
     staff = await the_convenor()
     participant_chat = 8081
-    await process.services.telegram_standin.user_sends(participant_chat, "hej")
+    process.services.telegram_standin.user_has_started(participant_chat)
     process.services.telegram_standin.block_chat(participant_chat)
     meeting = await meeting_with_attendees(
         next_week_at(14), staff, telegram_chat_id=participant_chat
@@ -319,7 +320,7 @@ async def test_survey_goes_to_the_person_the_next_working_day_at_ten(process):
 async def test_follow_up_duties_remind_owner_and_convenor_on_the_due_day(process):
     staff = await the_convenor()
     colleague = await convenor(777, "Team Test")
-    await process.services.telegram_standin.user_sends(777, "hej")
+    process.services.telegram_standin.user_has_started(777)
     meeting = await meeting_with_attendees(next_week_at(10), staff, staff_attendee=colleague)
     owner = await Attendee.get(meeting=meeting, staff_user=colleague)
     due = (meeting.starts_at + timedelta(days=7)).astimezone(STHLM).date()
@@ -365,7 +366,7 @@ async def test_a_team_can_replace_the_default_reminders(process):
 async def test_information_goes_out_at_once_and_again_only_when_the_meeting_moves(process):
     staff = await the_convenor()
     colleague = await convenor(778, "Team Test")
-    await process.services.telegram_standin.user_sends(778, "hej")
+    process.services.telegram_standin.user_has_started(778)
     meeting = await meeting_with_attendees(next_week_at(14), staff, staff_attendee=colleague)
     noon = (clock.now().astimezone(STHLM) + timedelta(days=1)).replace(
         hour=12, minute=0, second=0, microsecond=0
@@ -394,3 +395,24 @@ async def test_information_asked_for_at_night_goes_in_the_morning(process):
     await schedule_information(meeting, clock.now())
     row = await OutboxMessage.get(meeting=meeting, kind="info")
     assert row.due_at.astimezone(STHLM) == (night + timedelta(days=1)).replace(hour=8)
+
+
+async def test_the_upkeep_mid_batch_sends_nothing_twice(tmp_path):
+    """Regression: on SQLite the stale-claim upkeep released this dispatcher's own
+    in-flight claims, so a batch sent at 1 SMS/s went out partly twice."""
+    from collections import Counter
+
+    from tests.conftest import local_process
+
+    async with local_process(tmp_path) as running:  # SMS_PER_SECOND stays 1
+        staff = await convenor(CONVENOR_CHAT)
+        phones = tuple(f"+4670174060{n}" for n in range(5, 9))
+        meeting = await meeting_with_attendees(next_week_at(14), staff, phones=phones)
+        assert await schedule_information(meeting, clock.now()) == (4, 0)
+        running.services.dispatcher.wake()
+        await running.services.twilio_standin.wait_for_sent(1)
+        await running.services.dispatcher.release_stale()  # what the minute job does
+        await running.services.twilio_standin.wait_for_sent(4, timeout=10)
+        await asyncio.sleep(1.5)
+        sent = Counter(m["to"] for m in running.services.twilio_standin.sent)
+        assert sent == Counter(phones)

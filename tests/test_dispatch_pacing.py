@@ -40,7 +40,7 @@ async def staff_who_talked_to_the_bot(process: FlerpartProcess, chats: list[int]
         await StaffUser.create(
             telegram_user_id=chat, display_name="K", role=StaffRole.CONVENOR, team=team
         )
-        await process.services.telegram_standin.user_sends(chat, "hej")
+        process.services.telegram_standin.user_has_started(chat)
 
 
 async def backlog(channel: Channel, recipients: list[int | str], template: str) -> None:

@@ -35,13 +35,11 @@ async def process(tmp_path) -> AsyncIterator[FlerpartProcess]:
     """Karin has a meeting next week with Amina, who consented to SMS."""
     async with local_process(tmp_path) as running:
         staff = await convenor(CONVENOR_CHAT)
-        await running.services.telegram_standin.user_sends(CONVENOR_CHAT, "hej")
+        running.services.telegram_standin.user_has_started(CONVENOR_CHAT)
         day = (clock.now().astimezone(STHLM) + timedelta(days=7)).date()
         meeting = await meeting_with_attendees(
             datetime(day.year, day.month, day.day, 14, tzinfo=STHLM), staff
         )
-        person = await Person.get(phone=AMINA)
-        await Consent.create(person=person, kind=ConsentKind.CONTACT_SMS, given_at=clock.now())
         await schedule_reminders(meeting)
         yield running
 

@@ -133,6 +133,19 @@ class TelegramStandIn:
         self._chats.setdefault(user_id, []).append({"who": "user", "message": message})
         return await self._deliver({"message": message})
 
+    def user_has_started(
+        self, user_id: int, *, first_name: str = "Test", language_code: str | None = "sv"
+    ) -> None:
+        """The user opened the chat some time ago, so the bot may write to them.
+
+        Nothing is delivered: tests that only need an open chat get no reply to discount.
+        """
+        user = {"id": user_id, "is_bot": False, "first_name": first_name}
+        if language_code:
+            user["language_code"] = language_code
+        self._users[user_id] = user
+        self._chats.setdefault(user_id, [])
+
     async def user_presses(self, user_id: int, message_id: int, data: str) -> dict:
         stored = self._find(user_id, message_id)
         if stored is None or stored["who"] != "bot":

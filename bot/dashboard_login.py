@@ -1,0 +1,67 @@
+"""`/dashboard/login/<token>` and logout.
+
+GET shows a button and uses nothing, so a link preview (Telegram fetches links it
+shows) cannot spend the one-time link; the POST uses it and sets the cookie.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot.dashboard_auth import SESSION_COOKIE, SESSION_KEY, login_required, set_session_cookie
+from bot.dashboard_render import render
+from flows import web_auth
+from flows.clock import clock
+from flows.i18n import _, use_locale
+from flows.info_page import text_locale
+
+TOKEN_ROUTE = "/dashboard/login/{token:[A-Za-z0-9_-]{16,64}}"
+
+
+def _unusable(request: web.Request) -> web.Response:
+    with use_locale(text_locale(request.query.get("lang", "sv"))):
+        heading = _("This login link does not work")
+        text = _("It was used already or is too old. Send /dashboard to the bot for a new one.")
+    return render(request, "dashboard/message.html", status=410, heading=heading, text=text)
+
+
+def not_logged_in(request: web.Request) -> web.Response:
+    with use_locale(text_locale(request.query.get("lang", "sv"))):
+        heading = _("Please log in")
+        text = _("Send /dashboard to the bot in Telegram. It sends you a link to log in.")
+    return render(request, "dashboard/message.html", status=401, heading=heading, text=text)
+
+
+async def login_page(request: web.Request) -> web.Response:
+    token = request.match_info["token"]
+    if not await web_auth.link_is_usable(token, clock.now()):
+        return _unusable(request)
+    # The link's token is the form's secret: nobody else can know it.
+    return render(request, "dashboard/login.html", action=request.path, form_token=token)
+
+
+async def login(request: web.Request) -> web.StreamResponse:
+    token = request.match_info["token"]
+    form = await request.post()
+    if form.get("csrf") != token:
+        raise web.HTTPForbidden(text="CSRF token missing or wrong")
+    opened = await web_auth.redeem(token, clock.now())
+    if opened is None:
+        return _unusable(request)
+    response = web.Response(status=303, headers={"Location": "/dashboard"})
+    set_session_cookie(request, response, opened[0])
+    return response
+
+
+@login_required(not_logged_in)
+async def logout(request: web.Request) -> web.StreamResponse:
+    await web_auth.end_session(request[SESSION_KEY])
+    response = web.Response(status=303, headers={"Location": "/dashboard"})
+    response.del_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+def add_login_routes(app: web.Application) -> None:
+    app.router.add_get(TOKEN_ROUTE, login_page)
+    app.router.add_post(TOKEN_ROUTE, login)
+    app.router.add_post("/dashboard/logout", logout)

@@ -1,0 +1,45 @@
+"""The scheduler's repeating work as plain functions: the jobs call them on their
+interval, and the simulator's clock calls them at once after moving time, so what
+fell due is seen now through the same code, not a minute later."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.convenor_handlers import ask_for_overdue_notes
+from bot.services import Services
+from flows import retention, survey
+from flows.clock import clock
+
+log = logging.getLogger(__name__)
+
+
+async def expire_and_wake(services: Services) -> None:
+    """Survey questions past their time close; the dispatcher looks for what is due;
+    once a day (of the one clock) the retention run anonymises old meetings."""
+    now = clock.now()
+    await survey.expire(now)
+    if services.retention_day != now.date():
+        services.retention_day = now.date()
+        done = await retention.anonymise_old_meetings(now, services.settings.retention_days)
+        if done:
+            log.info("retention: anonymised %d meeting(s)", done)
+    if services.dispatcher is not None:
+        services.dispatcher.wake()
+
+
+async def maintain_outbox(services: Services) -> None:
+    """The every-minute job: also takes back the claims of a dispatcher that died."""
+    if services.dispatcher is not None:
+        await services.dispatcher.release_stale()
+    await expire_and_wake(services)
+
+
+async def run_what_fell_due(services: Services) -> None:
+    """After the clock moved: every repeating job's time-driven part, once.
+
+    Not release_stale: a jump makes every claim look old, even one being sent
+    right now, and releasing that would send it twice."""
+    await expire_and_wake(services)
+    if services.telegram is not None:
+        await ask_for_overdue_notes(services.telegram.bot)

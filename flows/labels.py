@@ -1,0 +1,71 @@
+"""The words for the domain's fixed choices, in the current locale.
+
+Functions, not constants: `_()` reads the locale of the update at call time.
+"""
+
+from __future__ import annotations
+
+from flows.guard_rails import Caution
+from flows.i18n import _
+from storage.models import Agency, AttendeeRole, Channel, MeetingKind, MeetingStatus
+
+LANGUAGE_NAMES = {"sv": "Svenska", "en": "English", "ar": "العربية"}  # each in its own language
+
+
+def kind(value: MeetingKind) -> str:
+    return {
+        MeetingKind.FIRST: _("First meeting"),
+        MeetingKind.FOLLOW_UP: _("Follow-up"),
+        MeetingKind.HANDOVER: _("Handover or closing"),
+        MeetingKind.COORDINATED_PLAN: _("Coordinated individual plan (SIP)"),
+    }[value]
+
+
+def agency(value: Agency) -> str:
+    return {
+        Agency.ARBETSFORMEDLINGEN: _("Arbetsförmedlingen"),
+        Agency.FORSAKRINGSKASSAN: _("Försäkringskassan"),
+        Agency.KOMMUN: _("Municipality / social services"),
+        Agency.REGION: _("Region / health care"),
+        Agency.OTHER: _("Other"),
+        Agency.NONE: _("No agency"),
+    }[value]
+
+
+def role(value: AttendeeRole) -> str:
+    return {
+        AttendeeRole.PERSON_IN_FOCUS: _("the person in focus"),
+        AttendeeRole.REFERRER: _("referrer"),
+        AttendeeRole.AGENCY_STAFF: _("agency staff"),
+        AttendeeRole.RELATIVE: _("relative or trusted person"),
+        AttendeeRole.INTERPRETER: _("interpreter"),
+        AttendeeRole.OTHER: _("other"),
+    }[value]
+
+
+def channel(value: Channel) -> str:
+    return {Channel.SMS: _("SMS"), Channel.TELEGRAM: _("Telegram")}[value]
+
+
+def status(value: MeetingStatus) -> str:
+    return {
+        MeetingStatus.DRAFT: _("being prepared"),
+        MeetingStatus.PLANNED: _("information sent"),
+        MeetingStatus.HELD: _("held"),
+        MeetingStatus.NO_SHOW: _("the person did not come"),
+        MeetingStatus.CANCELLED: _("cancelled"),
+        MeetingStatus.MOVED: _("moved"),
+        MeetingStatus.CLOSED: _("closed"),
+    }[value]
+
+
+def caution(value: Caution) -> str:
+    return {
+        Caution.FK_WITHOUT_PERSON: _(
+            "Försäkringskassan may not take part without the person in focus."
+        ),
+        Caution.NO_REFERRER: _("The referrer is not invited."),
+        Caution.SAME_AGENCY: _("More than one person comes from the same agency."),
+        Caution.TOO_MANY: _("More than six people: a big meeting can feel overwhelming."),
+        Caution.NO_INTERPRETER: _("An interpreter is needed, but none is invited."),
+    }[value]

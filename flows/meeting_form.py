@@ -1,0 +1,561 @@
+"""`/new`: the convenor prepares a meeting, one question at a time.
+
+Each answer is written to the meeting at once (it starts as a draft), so
+`/prep` after a restart resumes at the question that was open, with nothing
+typed before lost. The same steps edit one field of a prepared meeting.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+
+from flows import labels, lix
+from flows.clock import clock
+from flows.dialog import Again, Answer, Finish, Next, Outcome, Reply, StepFlow, need_button
+from flows.guard_rails import Caution, Seat, cautions
+from flows.i18n import SUPPORTED, _, current_locale
+from flows.phone import InvalidPhone, to_e164
+from flows.when_parser import Refused, WhenProblem, parse_when
+from storage.models import (
+    Agency,
+    Attendee,
+    AttendeeRole,
+    Channel,
+    Consent,
+    ConsentKind,
+    Meeting,
+    MeetingKind,
+    MeetingStatus,
+    Person,
+)
+
+LENGTHS = (45, 60, 90)
+DEFAULT_LENGTH = 60
+LONGEST = 8 * 60
+ATTENDEE_ROLES = (
+    AttendeeRole.REFERRER,
+    AttendeeRole.AGENCY_STAFF,
+    AttendeeRole.RELATIVE,
+    AttendeeRole.INTERPRETER,
+    AttendeeRole.OTHER,
+)
+AGENCIES = (
+    Agency.ARBETSFORMEDLINGEN,
+    Agency.FORSAKRINGSKASSAN,
+    Agency.KOMMUN,
+    Agency.REGION,
+    Agency.OTHER,
+    Agency.NONE,
+)
+EDITABLE = ("when", "place", "purpose")
+
+
+def moment_text(moment: datetime, tz: str) -> str:
+    """'tisdag 24 november 2026, 10:00' in the reader's language."""
+    return format_datetime(
+        moment, "EEEE d MMMM y, HH:mm", tzinfo=ZoneInfo(tz), locale=current_locale()
+    )
+
+
+def when_problem(problem: WhenProblem) -> str:
+    return {
+        WhenProblem.UNCLEAR: _(
+            "I could not read that as a date and time. Try for example "
+            "2026-12-03 10:00, 3/12 10:00, tuesday 10:00 or tomorrow 9."
+        ),
+        WhenProblem.NO_SUCH_DATE: _("That date or time does not exist. Please check it."),
+        WhenProblem.PAST: _("That time has already passed. Please give a time ahead."),
+    }[problem]
+
+
+async def meeting_cautions(meeting: Meeting) -> list[Caution]:
+    seats = await Attendee.filter(meeting=meeting).values_list("role", "agency", "response")
+    return cautions((Seat(*seat) for seat in seats), meeting.interpreter_needed)
+
+
+def _name(text: str | None) -> str | None:
+    """A first name: letters, spaces and dashes, at most 80 characters."""
+    name = " ".join((text or "").split())
+    if not name or len(name) > 80 or not any(ch.isalpha() for ch in name):
+        return None
+    return name
+
+
+class MeetingForm(StepFlow):
+    name = "new"
+    first_step = "purpose"
+
+    @property
+    def editing(self) -> bool:
+        return bool(self.draft.get("editing"))
+
+    def _then(self, step: str, said: list[Reply] | None = None) -> Outcome:
+        """The next question, or the end of an edit of one field."""
+        if self.editing:
+            return Finish(said or [])
+        return Next(step, said or [])
+
+    # Purpose ------------------------------------------------------------
+    async def ask_purpose(self) -> Reply:
+        return Reply(
+            _(
+                "What is the meeting for? Write it in plain words, as you would say it "
+                "to the person: what should be clarified or decided?"
+            )
+        )
+
+    async def take_purpose(self, answer: Answer) -> Outcome:
+        text = " ".join((answer.text or "").split())
+        if not text:
+            return Again(_("Please write the purpose as a message."))
+        if len(text) > 500:
+            return Again(_("Please keep the purpose under 500 characters."))
+        if self.meeting is None:
+            self.meeting = await Meeting.create(
+                team_id=self.staff.team_id, convenor=self.staff, purpose=text
+            )
+            self.state.meeting = self.meeting
+        else:
+            self.meeting.purpose = text
+            await self.meeting.save(update_fields=["purpose", "updated_at"])
+        score = round(lix.lix(text))
+        if score > lix.HARD:
+            return Next("purpose_hard")
+        said = [Reply(_("Readability (LIX): {score}. Easy to read.", score=score))]
+        return self._then("kind", said)
+
+    async def ask_purpose_hard(self) -> Reply:
+        assert self.meeting is not None
+        return Reply(
+            _(
+                "Readability (LIX): {score}. That is hard to read (over 40). "
+                "Hint: shorter sentences, fewer long words.",
+                score=round(lix.lix(self.meeting.purpose)),
+            ),
+            [[self.option(_("Keep it"), "keep"), self.option(_("Write it again"), "again")]],
+        )
+
+    async def take_purpose_hard(self, answer: Answer) -> Outcome:
+        if answer.choice == "again":
+            return Next("purpose")
+        if answer.choice == "keep":
+            return self._then("kind")
+        if answer.text:  # a rewrite typed straight away
+            return await self.take_purpose(answer)
+        return need_button()
+
+    # Kind ---------------------------------------------------------------
+    async def ask_kind(self) -> Reply:
+        return Reply(
+            _("What kind of meeting is it?"),
+            [[self.option(labels.kind(kind), kind.value)] for kind in MeetingKind],
+        )
+
+    async def take_kind(self, answer: Answer) -> Outcome:
+        if answer.choice not in {kind.value for kind in MeetingKind}:
+            return need_button()
+        assert self.meeting is not None
+        self.meeting.kind = MeetingKind(answer.choice)
+        await self.meeting.save(update_fields=["kind", "updated_at"])
+        return Next("when")
+
+    # Date and time ------------------------------------------------------
+    async def ask_when(self) -> Reply:
+        return Reply(
+            _(
+                "When is the meeting? For example 2026-12-03 10:00, 3/12 10:00, "
+                "tuesday 10:00 or tomorrow 9."
+            )
+        )
+
+    async def take_when(self, answer: Answer) -> Outcome:
+        if answer.text is None:
+            return Again(_("Please write the date and time as a message."))
+        assert self.meeting is not None
+        moment = parse_when(answer.text, clock.now(), ZoneInfo(self.meeting.timezone))
+        if isinstance(moment, Refused):
+            return Again(when_problem(moment.problem))
+        self.draft["when"] = moment.isoformat()
+        return Next("when_confirm")
+
+    async def ask_when_confirm(self) -> Reply:
+        assert self.meeting is not None
+        moment = datetime.fromisoformat(self.draft["when"])
+        return Reply(
+            _(
+                "I understood: {moment}. Is that right?",
+                moment=moment_text(moment, self.meeting.timezone),
+            ),
+            [[self.option(_("Yes"), "yes"), self.option(_("No, I will write it again"), "no")]],
+        )
+
+    async def take_when_confirm(self, answer: Answer) -> Outcome:
+        if answer.choice == "no":
+            return Next("when")
+        if answer.choice != "yes":
+            return need_button()
+        assert self.meeting is not None
+        moment = datetime.fromisoformat(self.draft.pop("when"))
+        if moment <= clock.now():  # confirmed too late
+            return Next("when", [Reply(when_problem(WhenProblem.PAST))])
+        length = (
+            self.meeting.ends_at - self.meeting.starts_at
+            if self.meeting.starts_at and self.meeting.ends_at
+            else timedelta(minutes=DEFAULT_LENGTH)
+        )
+        self.meeting.starts_at, self.meeting.ends_at = moment, moment + length
+        await self.meeting.save(update_fields=["starts_at", "ends_at", "updated_at"])
+        self.draft["changed"] = "when"
+        return self._then("length")
+
+    # Length -------------------------------------------------------------
+    async def ask_length(self) -> Reply:
+        buttons = [
+            self.option(
+                _("{n} min", n=minutes) + (" ✓" if minutes == DEFAULT_LENGTH else ""), str(minutes)
+            )
+            for minutes in LENGTHS
+        ]
+        return Reply(
+            _("How long is the meeting? Tap one, or write the minutes (usually 45-60)."),
+            [buttons],
+        )
+
+    async def take_length(self, answer: Answer) -> Outcome:
+        raw = (answer.choice or answer.text or "").strip().removesuffix("min").strip()
+        if not raw.isdigit() or not 15 <= int(raw) <= LONGEST:
+            return Again(_("Please give the length in minutes, between 15 and 480."))
+        assert self.meeting is not None and self.meeting.starts_at is not None
+        self.meeting.ends_at = self.meeting.starts_at + timedelta(minutes=int(raw))
+        await self.meeting.save(update_fields=["ends_at", "updated_at"])
+        return Next("place")
+
+    # Place --------------------------------------------------------------
+    async def ask_place(self) -> Reply:
+        return Reply(_("Where is the meeting? A room and address, or a video link."))
+
+    async def take_place(self, answer: Answer) -> Outcome:
+        place = " ".join((answer.text or "").split())
+        if not place:
+            return Again(_("Please write the place as a message."))
+        if len(place) > 300:
+            return Again(_("Please keep the place under 300 characters."))
+        assert self.meeting is not None
+        self.meeting.place = place
+        await self.meeting.save(update_fields=["place", "updated_at"])
+        self.draft["changed"] = "place"
+        return self._then("person_name")
+
+    # The person in focus ------------------------------------------------
+    async def ask_person_name(self) -> Reply:
+        return Reply(
+            _(
+                "Who is the meeting about? Write their first name only "
+                "(we keep as little as we can)."
+            )
+        )
+
+    async def take_person_name(self, answer: Answer) -> Outcome:
+        name = _name(answer.text)
+        if name is None:
+            return Again(_("Please write a first name, at most 80 characters."))
+        assert self.meeting is not None
+        person = await Person.create(team_id=self.staff.team_id, first_name=name)
+        await Attendee.create(
+            meeting=self.meeting,
+            person=person,
+            role=AttendeeRole.PERSON_IN_FOCUS,
+            why=_("It is your meeting."),
+        )
+        self.draft["person_id"] = person.id
+        return Next("person_language")
+
+    async def _person(self) -> Person:
+        return await Person.get(id=self.draft["person_id"])
+
+    async def ask_person_language(self) -> Reply:
+        person = await self._person()
+        return Reply(
+            _("Which language should {name} get messages in?", name=person.first_name),
+            [[self.option(labels.LANGUAGE_NAMES[code], code) for code in SUPPORTED]],
+        )
+
+    async def take_person_language(self, answer: Answer) -> Outcome:
+        if answer.choice not in SUPPORTED:
+            return need_button()
+        await Person.filter(id=self.draft["person_id"]).update(language=answer.choice)
+        return Next("interpreter")
+
+    async def ask_interpreter(self) -> Reply:
+        return Reply(
+            _("Is an interpreter needed at the meeting?"),
+            [[self.option(_("Yes"), "yes"), self.option(_("No"), "no")]],
+        )
+
+    async def take_interpreter(self, answer: Answer) -> Outcome:
+        if answer.choice not in ("yes", "no"):
+            return need_button()
+        assert self.meeting is not None
+        self.meeting.interpreter_needed = answer.choice == "yes"
+        await self.meeting.save(update_fields=["interpreter_needed", "updated_at"])
+        return Next("person_channel")
+
+    async def ask_person_channel(self) -> Reply:
+        person = await self._person()
+        return Reply(
+            _("How does {name} want to get messages?", name=person.first_name),
+            [[self.option(labels.channel(ch), ch.value) for ch in Channel]],
+        )
+
+    async def take_person_channel(self, answer: Answer) -> Outcome:
+        if answer.choice not in {ch.value for ch in Channel}:
+            return need_button()
+        await Person.filter(id=self.draft["person_id"]).update(
+            preferred_channel=Channel(answer.choice)
+        )
+        return Next("person_phone")
+
+    async def ask_person_phone(self) -> Reply:
+        person = await self._person()
+        buttons = []
+        if person.preferred_channel is Channel.TELEGRAM:
+            buttons = [[self.option(_("No phone number"), "skip")]]
+        return Reply(_("What is {name}'s mobile number?", name=person.first_name), buttons)
+
+    async def take_person_phone(self, answer: Answer) -> Outcome:
+        person = await self._person()
+        if answer.choice == "skip" and person.preferred_channel is Channel.TELEGRAM:
+            return Next("person_consent")
+        try:
+            phone = to_e164(answer.text or "")
+        except InvalidPhone:
+            return Again(_("That is not a mobile number I can use. Example: 070-123 45 67."))
+        person.phone = phone
+        await person.save(update_fields=["phone", "updated_at"])
+        return Next("person_consent")
+
+    async def ask_person_consent(self) -> Reply:
+        return self._consent_question(await self._person())
+
+    async def take_person_consent(self, answer: Answer) -> Outcome:
+        if answer.choice not in ("yes", "no"):
+            return need_button()
+        return await self._consent_answer(await self._person(), answer.choice)
+
+    def _consent_question(self, person: Person) -> Reply:
+        return Reply(
+            _(
+                "Has {name} agreed that we contact them by {channel} about this meeting?",
+                name=person.first_name,
+                channel=labels.channel(person.preferred_channel),
+            ),
+            [
+                [self.option(_("Yes, record it now"), "yes")],
+                [self.option(_("Not yet"), "no")],
+            ],
+        )
+
+    async def _consent_answer(self, person: Person, choice: str) -> Outcome:
+        """Everyone we write to needs a recorded consent: 'not yet' means no messages."""
+        if choice == "yes":
+            await record_contact_consent(person, self.staff.id, (await self.staff.team).name)
+            return Next("attendee_name")
+        said = Reply(
+            _(
+                "Then {name} gets no messages from us. Record the consent later "
+                "from the meeting card.",
+                name=person.first_name,
+            )
+        )
+        return Next("attendee_name", [said])
+
+    # Attendees ----------------------------------------------------------
+    async def ask_attendee_name(self) -> Reply:
+        assert self.meeting is not None
+        count = await Attendee.filter(meeting=self.meeting).count()
+        return Reply(
+            _(
+                "Who else comes? Write the name of one attendee. ({n} so far, with the person.)",
+                n=count,
+            ),
+            [[self.option(_("No more attendees"), "done")]],
+        )
+
+    async def take_attendee_name(self, answer: Answer) -> Outcome:
+        if answer.choice == "done":
+            assert self.meeting is not None
+            accepted = set(self.meeting.cautions_accepted)
+            found = [c for c in await meeting_cautions(self.meeting) if c not in accepted]
+            return Next("cautions") if found else Finish()
+        name = _name(answer.text)
+        if name is None:
+            return Again(_("Please write a name, at most 80 characters."))
+        self.draft["attendee"] = {"name": name}
+        return Next("attendee_agency")
+
+    async def ask_attendee_agency(self) -> Reply:
+        return Reply(
+            _("Where does {name} work?", name=self.draft["attendee"]["name"]),
+            [[self.option(labels.agency(a), a.value)] for a in AGENCIES],
+        )
+
+    async def take_attendee_agency(self, answer: Answer) -> Outcome:
+        if answer.choice not in {a.value for a in AGENCIES}:
+            return need_button()
+        self.draft["attendee"]["agency"] = answer.choice
+        return Next("attendee_role")
+
+    async def ask_attendee_role(self) -> Reply:
+        return Reply(
+            _("What is {name}'s role at the meeting?", name=self.draft["attendee"]["name"]),
+            [[self.option(labels.role(r), r.value)] for r in ATTENDEE_ROLES],
+        )
+
+    async def take_attendee_role(self, answer: Answer) -> Outcome:
+        if answer.choice not in {r.value for r in ATTENDEE_ROLES}:
+            return need_button()
+        self.draft["attendee"]["role"] = answer.choice
+        return Next("attendee_why")
+
+    async def ask_attendee_why(self) -> Reply:
+        return Reply(
+            _(
+                "In one line and plain words: why is {name} there? "
+                "The person will read this. Example: Helps you find a job.",
+                name=self.draft["attendee"]["name"],
+            )
+        )
+
+    async def take_attendee_why(self, answer: Answer) -> Outcome:
+        why = " ".join((answer.text or "").split())
+        if not why:
+            return Again(_("Please write one line as a message."))
+        if len(why) > 200:
+            return Again(_("Please keep it to one line, under 200 characters."))
+        self.draft["attendee"]["why"] = why
+        return Next("attendee_contact")
+
+    async def ask_attendee_contact(self) -> Reply:
+        return Reply(
+            _(
+                "How do we reach {name}? Write a mobile number, or tap Telegram.",
+                name=self.draft["attendee"]["name"],
+            ),
+            [[self.option(_("Telegram"), "telegram")]],
+        )
+
+    async def take_attendee_contact(self, answer: Answer) -> Outcome:
+        assert self.meeting is not None
+        new = self.draft.get("attendee") or {}
+        if not {"name", "agency", "role", "why"} <= new.keys():
+            return Next("attendee_name")
+        if answer.choice == "telegram":
+            phone, channel = None, Channel.TELEGRAM
+        else:
+            try:
+                phone, channel = to_e164(answer.text or ""), Channel.SMS
+            except InvalidPhone:
+                return Again(_("That is not a mobile number I can use. Example: 070-123 45 67."))
+        person = await Person.create(
+            team_id=self.staff.team_id,
+            first_name=new["name"],
+            phone=phone,
+            preferred_channel=channel,
+            language=self.staff.language,
+        )
+        await Attendee.create(
+            meeting=self.meeting,
+            person=person,
+            role=AttendeeRole(new["role"]),
+            agency=Agency(new["agency"]),
+            why=new["why"],
+        )
+        del self.draft["attendee"]
+        self.draft["consent_for"] = person.id
+        said = Reply(
+            _(
+                "Added: {name} ({agency}, {role}).",
+                name=new["name"],
+                agency=labels.agency(Agency(new["agency"])),
+                role=labels.role(AttendeeRole(new["role"])),
+            )
+        )
+        return Next("attendee_consent", [said])
+
+    async def ask_attendee_consent(self) -> Reply:
+        person = await Person.get_or_none(id=self.draft.get("consent_for") or 0)
+        if person is None:
+            return await self.ask_attendee_name()
+        return self._consent_question(person)
+
+    async def take_attendee_consent(self, answer: Answer) -> Outcome:
+        person = await Person.get_or_none(id=self.draft.get("consent_for") or 0)
+        if person is None:
+            return Next("attendee_name")
+        if answer.choice not in ("yes", "no"):
+            return need_button()
+        del self.draft["consent_for"]
+        return await self._consent_answer(person, answer.choice)
+
+    # Guard rails --------------------------------------------------------
+    async def ask_cautions(self) -> Reply:
+        assert self.meeting is not None
+        found = await meeting_cautions(self.meeting)
+        lines = "\n".join(f"⚠️ {labels.caution(c)}" for c in found)
+        return Reply(
+            _("Before you go on:\n{lines}", lines=lines),
+            [
+                [self.option(_("Go on anyway"), "accept")],
+                [self.option(_("Add an attendee"), "add")],
+            ],
+        )
+
+    async def take_cautions(self, answer: Answer) -> Outcome:
+        assert self.meeting is not None
+        if answer.choice == "add":
+            return Next("attendee_name")
+        if answer.choice != "accept":
+            return need_button()
+        found = await meeting_cautions(self.meeting)
+        self.meeting.cautions_accepted = sorted({*self.meeting.cautions_accepted, *found})
+        await self.meeting.save(update_fields=["cautions_accepted", "updated_at"])
+        return Finish()
+
+    async def finished(self) -> list[Reply]:
+        from flows import meeting_card, meeting_changes  # they build on this module
+
+        assert self.meeting is not None
+        if self.editing:
+            field = self.draft.get("changed") or self.state.step or ""
+            notices = await meeting_changes.after_edit(self.meeting, self.staff, field, clock.now())
+            said = Reply(_("Changed. {n} people were told.", n=notices))
+            return [said, await meeting_card.card(self.meeting)]
+        said = Reply(_("The meeting is saved. Now the preparation checklist."))
+        return [
+            said,
+            await meeting_card.card(self.meeting),
+            await meeting_card.prep_item(self.meeting),
+        ]
+
+
+async def record_contact_consent(person: Person, staff_id: int, given_to: str) -> None:
+    kind = (
+        ConsentKind.CONTACT_TELEGRAM
+        if person.preferred_channel is Channel.TELEGRAM
+        else ConsentKind.CONTACT_SMS
+    )
+    if not await Consent.filter(person=person, kind=kind, withdrawn_at=None).exists():
+        await Consent.create(
+            person=person,
+            kind=kind,
+            given_to=given_to,
+            recorded_by_id=staff_id,
+            given_at=clock.now(),
+        )
+
+
+def is_draft(meeting: Meeting) -> bool:
+    return meeting.status is MeetingStatus.DRAFT

@@ -1,0 +1,126 @@
+"""A meeting created from outside (the JSON API): a draft with its attendees.
+
+Nothing is sent and no consent is recorded: the convenor opens the draft in
+Telegram (/meetings), checks it, records consent and sends the information.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from tortoise.transactions import in_transaction
+
+from flows.phone import InvalidPhone, to_e164
+from storage.models import (
+    ActorKind,
+    Agency,
+    Attendee,
+    AttendeeRole,
+    AuditEvent,
+    Meeting,
+    MeetingKind,
+    MeetingStatus,
+    Person,
+    StaffRole,
+    StaffUser,
+)
+
+MAX_ATTENDEES = 12
+
+
+class IntakeError(ValueError):
+    """What is wrong with the request, in words for the calling system's developer."""
+
+
+@dataclass(frozen=True)
+class NewAttendee:
+    first_name: str
+    role: AttendeeRole
+    agency: Agency = Agency.NONE
+    why: str = ""
+    phone: str | None = None
+    language: str = "sv"
+
+
+@dataclass(frozen=True)
+class NewMeeting:
+    purpose: str
+    starts_at: datetime
+    minutes: int = 60
+    kind: MeetingKind = MeetingKind.FIRST
+    place: str = ""
+    timezone: str = "Europe/Stockholm"
+    convenor_id: int | None = None
+    attendees: tuple[NewAttendee, ...] = ()
+
+
+def _check(new: NewMeeting, now: datetime) -> None:
+    if not new.purpose.strip():
+        raise IntakeError("purpose must not be empty")
+    if new.starts_at <= now:
+        raise IntakeError("starts_at must be in the future")
+    if not 15 <= new.minutes <= 480:
+        raise IntakeError("minutes must be from 15 to 480")
+    if len(new.attendees) > MAX_ATTENDEES:
+        raise IntakeError(f"at most {MAX_ATTENDEES} attendees")
+    focus = [a for a in new.attendees if a.role is AttendeeRole.PERSON_IN_FOCUS]
+    if len(focus) != 1:
+        raise IntakeError("exactly one attendee must have the role person_in_focus")
+    for attendee in new.attendees:
+        if not attendee.first_name.strip():
+            raise IntakeError("every attendee needs a first_name")
+
+
+async def create(team_id: int, new: NewMeeting, now: datetime, token_id: int) -> Meeting:
+    _check(new, now)
+    convenor = None
+    if new.convenor_id is not None:
+        convenor = await StaffUser.get_or_none(
+            id=new.convenor_id,
+            team_id=team_id,
+            active=True,
+            role__in=(StaffRole.CONVENOR, StaffRole.ADMIN),
+        )
+        if convenor is None:
+            raise IntakeError("convenor_id is not a convenor of this team")
+    phones = []
+    for attendee in new.attendees:
+        try:
+            phones.append(to_e164(attendee.phone) if attendee.phone else None)
+        except InvalidPhone:
+            raise IntakeError(f"not a phone number for {attendee.first_name!r}") from None
+    async with in_transaction():
+        meeting = await Meeting.create(
+            team_id=team_id,
+            convenor=convenor,
+            purpose=new.purpose.strip(),
+            kind=new.kind,
+            starts_at=new.starts_at,
+            ends_at=new.starts_at + timedelta(minutes=new.minutes),
+            timezone=new.timezone,
+            place=new.place.strip()[:300],
+            status=MeetingStatus.DRAFT,
+        )
+        for attendee, phone in zip(new.attendees, phones, strict=True):
+            person = await Person.create(
+                team_id=team_id,
+                first_name=attendee.first_name.strip()[:80],
+                phone=phone,
+                language=attendee.language,
+            )
+            await Attendee.create(
+                meeting=meeting,
+                person=person,
+                role=attendee.role,
+                agency=attendee.agency,
+                why=attendee.why.strip()[:200],
+            )
+        await AuditEvent.create(
+            actor_kind=ActorKind.API,
+            action="create",
+            object_type="meeting",
+            object_id=str(meeting.id),
+            detail={"api_token": token_id, "attendees": len(new.attendees)},
+        )
+    return meeting
