@@ -149,7 +149,9 @@ def test_a_second_dispatcher_on_sqlite_refuses_and_says_why(tmp_path):
     run_in_thread(apply_migrations(url))
     run_in_thread(_seed(url, 400))
     log = tmp_path / "provider.log"
-    first = _worker(url, log)
+    # The first stays alive (holding the lock) however long the second takes to start:
+    # on a busy CI machine it once finished its 400 messages before the second was up.
+    first = _worker(url, log, linger=120)
     try:
         assert _wait_for_line(first) == "dispatching"
         second = _worker(url, log)
