@@ -16,7 +16,7 @@ from storage.models import OutboxMessage, OutboxStatus
 from tests.conftest import PG_ADMIN_URL, PG_TEST_DB, eventually, local_process
 from tests.factories import convenor, meeting_with_attendees
 
-OUTAGE_SECONDS = 8  # long enough for several failed dispatch rounds and health probes
+OUTAGE_SECONDS = 60  # the "lost for a minute": many failed rounds, probes and minute jobs
 
 pytestmark = pytest.mark.postgres
 
