@@ -42,7 +42,7 @@ from flows import outbox as policy
 from flows.clock import Clock
 from flows.phone import mask_in_text
 from storage import outbox
-from storage.models import Channel, OutboxMessage, OutboxStatus
+from storage.models import Channel, OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -249,8 +249,7 @@ class Dispatcher:
         )
 
     async def _fail(self, message: OutboxMessage, reason: str, code: str | None) -> None:
-        if await outbox.mark_final(message.id, OutboxStatus.FAILED, reason, code):
+        if await policy.fail(message, reason, code, self.clock.now()):
             log.warning("message %s failed: %s", message.id, mask_in_text(reason))
-            await policy.record_permanent_error(message, code, self.clock.now())
             await policy.notify_convenor_of_failure(message, reason, self.clock.now())
             self.wake()

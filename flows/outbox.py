@@ -9,8 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from tortoise.transactions import in_transaction
+
 from flows import templates
 from flows.schedule import QuietHours
+from storage import outbox
 from storage.models import (
     ActionItem,
     ActionStatus,
@@ -109,6 +112,17 @@ async def notify_convenor_of_failure(message: OutboxMessage, reason: str, now: d
             "next_attempt_at": now,
         },
     )
+
+
+async def fail(message: OutboxMessage, reason: str, code: str | None, now: datetime) -> bool:
+    """The row failed for good, and what that tells us about the person, in one
+    transaction: nobody sees the failure without its consequence (a reader once did).
+    True when this call made the change."""
+    async with in_transaction():
+        if not await outbox.mark_final(message.id, OutboxStatus.FAILED, reason, code):
+            return False
+        await record_permanent_error(message, code, now)
+    return True
 
 
 async def record_permanent_error(message: OutboxMessage, code: str | None, now: datetime) -> None:

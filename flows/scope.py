@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from tortoise.expressions import Subquery
 from tortoise.queryset import QuerySet
 
 from storage.models import Meeting, StaffRole, StaffUser
@@ -29,6 +30,15 @@ class Scope:
         if self.convenor_id is not None:
             found[f"{prefix}convenor_id"] = self.convenor_id
         return found
+
+    def of_meetings(self) -> dict[str, Any]:
+        """Filter arguments for rows that hang off a meeting (action items, answers),
+        as `meeting_id IN (the scope's meetings)`: the database then walks one team's
+        meetings and each one's rows by index, instead of every team's rows joined
+        back to their meetings. Unscoped (admin), no filter at all."""
+        if not self.where():
+            return {}
+        return {"meeting_id__in": Subquery(self.meetings().values("id"))}
 
     def meetings(self) -> QuerySet[Meeting]:
         return Meeting.filter(**self.where())
