@@ -10,13 +10,15 @@ from bot.convenor_handlers import ask_for_overdue_notes
 from bot.services import Services
 from flows import retention, survey
 from flows.clock import clock
+from storage.db import refresh_planner_statistics
 
 log = logging.getLogger(__name__)
 
 
 async def expire_and_wake(services: Services) -> None:
     """Survey questions past their time close; the dispatcher looks for what is due;
-    once a day (of the one clock) the retention run anonymises old meetings."""
+    once a day (of the one clock) the retention run anonymises old meetings and the
+    database's planner statistics are refreshed."""
     now = clock.now()
     await survey.expire(now)
     if services.retention_day != now.date():
@@ -24,6 +26,7 @@ async def expire_and_wake(services: Services) -> None:
         done = await retention.anonymise_old_meetings(now, services.settings.retention_days)
         if done:
             log.info("retention: anonymised %d meeting(s)", done)
+        await refresh_planner_statistics()
     if services.dispatcher is not None:
         services.dispatcher.wake()
 

@@ -122,12 +122,14 @@ def _queries(scope: Scope, now: datetime, today: date) -> dict[Concern, _Query]:
             "due",
         ),
         Concern.NEXT_UNKNOWN: _Query(
+            # From the scope's recent meetings to their answers (the unique index
+            # leads with the meeting): the team's last weeks, not its whole history.
             SurveyAnswer.filter(
+                meeting_id__in=Subquery(recent.values("id")),
                 question="next_known",
                 value=0,
                 status=SurveyStatus.ANSWERED,
                 answered_at__gte=since,
-                **scope.of_meetings(),
             ),
             "meeting__",
             "answered_at",

@@ -234,3 +234,22 @@ async def test_the_periodic_upkeep_runs_retention_once_per_day_of_the_clock(tmp_
         await maintain_outbox(process.services)
         assert (await Meeting.get(id=meeting.id)).anonymised_at is not None
         assert process.services.retention_day == NOW.date()
+
+
+async def test_the_daily_upkeep_gives_sqlite_its_planner_statistics(tmp_path):
+    # Without them SQLite walked every team's survey answers for one team's dashboard.
+    from tortoise import connections
+
+    from bot.periodic import maintain_outbox
+    from flows.clock import clock
+    from tests.conftest import local_process
+
+    clock.set(NOW)
+    async with local_process(tmp_path) as process:
+        await amina_with_history()
+        conn = connections.get("default")
+        await conn.execute_script("DROP TABLE IF EXISTS sqlite_stat1")
+        process.services.retention_day = None
+        await maintain_outbox(process.services)
+        _, rows = await conn.execute_query("SELECT tbl FROM sqlite_stat1")
+        assert {"meeting", "surveyanswer"} <= {row["tbl"] for row in rows}
