@@ -3,7 +3,9 @@
 The database grows the way it does in production, by teams: each team has about
 1,000 meetings over two years, so 100k meetings are 100 teams, and the coordinator
 measured sees one of them. Each size is seeded once (not timed) in a fresh SQLite
-file, then both implementations run against it in the same process:
+file or PostgreSQL database (`--db postgres`, FLERPART_BENCH_POSTGRES as for
+bench.dispatch), its planner statistics refreshed as the daily upkeep does, then
+both implementations run against it in the same process:
 
 - ours: `flows.meeting_list.meeting_page` and `flows.attention.attention`;
 - naive: the same answers the obvious way, one query per meeting shown (N+1) for
@@ -11,7 +13,7 @@ file, then both implementations run against it in the same process:
 
 Prints one JSON line per size and query, then the ratios 100k/1k (target: within 2x).
 
-    .venv/bin/python -m bench.dashboard [--sizes 1000,100000] [--repeat 15]
+    .venv/bin/python -m bench.dashboard [--sizes 1000,100000] [--repeat 15] [--db sqlite|postgres]
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from zoneinfo import ZoneInfo
 
 from tortoise import Tortoise
 
+from bench.dispatch import fresh_database
 from flows.attention import attention
 from flows.meeting_list import PAGE_SIZE, Filters, meeting_page
 from flows.scope import Scope
@@ -194,9 +197,9 @@ async def timed(work, repeat: int) -> float:
     return statistics.median(samples) * 1000
 
 
-async def measure(total: int, repeat: int) -> dict[str, float]:
+async def measure(kind: str, total: int, repeat: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite://{Path(folder) / 'bench.sqlite3'}"
+        url = await asyncio.to_thread(fresh_database, kind, Path(folder))
         await apply_migrations(url)
         await Tortoise.init(config=tortoise_config(url))
         try:
@@ -206,6 +209,7 @@ async def measure(total: int, repeat: int) -> dict[str, float]:
             await refresh_planner_statistics()  # as the daily upkeep does in production
             scope = Scope(team_id=team_id)
             result = {
+                "db": kind,
                 "meetings": total,
                 "seed_s": round(seeded, 1),
                 "page_ms": await timed(lambda: meeting_page(scope, Filters(), TZ), repeat),
@@ -224,8 +228,9 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,100000")
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     args = parser.parse_args()
-    results = [await measure(int(size), args.repeat) for size in args.sizes.split(",")]
+    results = [await measure(args.db, int(size), args.repeat) for size in args.sizes.split(",")]
     for result in results:
         print(json.dumps(result), flush=True)
     small, large = results[0], results[-1]
