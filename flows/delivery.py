@@ -6,8 +6,10 @@ Callbacks may arrive out of order: a status only ever moves forward.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from flows.clock import clock
+from flows.replies import record_opt_out
 from storage.models import OutboxMessage, OutboxStatus, Person
 
 log = logging.getLogger(__name__)
@@ -58,6 +60,14 @@ async def record_status(
         update_fields=["status", "delivered_at", "error_code", "last_error", "updated_at"]
     )
     if error_code == OPTED_OUT_ERROR and message.person_id:
-        await Person.filter(id=message.person_id, opted_out_at=None).update(opted_out_at=now)
+        await honour_provider_opt_out(message.person_id, now)
     log.info("message %s is now %s", message.id, new.value)
     return True
+
+
+async def honour_provider_opt_out(person_id: int, now: datetime) -> None:
+    """Twilio says (21610, at send time or in a status report) the person replied
+    STOP to it: the same as STOP to us, once."""
+    person = await Person.get_or_none(id=person_id, opted_out_at=None)
+    if person is not None:
+        await record_opt_out(person, f"twilio:{OPTED_OUT_ERROR}", now)

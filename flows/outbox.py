@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from tortoise.transactions import in_transaction
 
 from flows import templates
+from flows.delivery import OPTED_OUT_ERROR, honour_provider_opt_out
 from flows.schedule import QuietHours
 from storage import outbox
 from storage.models import (
@@ -121,19 +122,16 @@ async def fail(message: OutboxMessage, reason: str, code: str | None, now: datet
     async with in_transaction():
         if not await outbox.mark_final(message.id, OutboxStatus.FAILED, reason, code):
             return False
-        await record_permanent_error(message, code, now)
+        await _record_permanent_error(message, code, now)
     return True
 
 
-async def record_permanent_error(message: OutboxMessage, code: str | None, now: datetime) -> None:
+async def _record_permanent_error(message: OutboxMessage, code: str | None, now: datetime) -> None:
     """What a permanent error tells us about the person, recorded at once."""
     if message.person_id is None:
         return
-    if code == "21610":  # they replied STOP to our number: no contact at all
-        await Person.filter(id=message.person_id, opted_out_at=None).update(opted_out_at=now)
-        await OutboxMessage.filter(
-            person_id=message.person_id, status=OutboxStatus.SCHEDULED
-        ).update(status=OutboxStatus.CANCELLED)
+    if code == OPTED_OUT_ERROR:  # they replied STOP to Twilio: no contact at all
+        await honour_provider_opt_out(message.person_id, now)
     elif code == "blocked":  # the bot is blocked: Telegram is no way to reach them
         await Person.filter(id=message.person_id).update(telegram_unreachable_at=now)
 

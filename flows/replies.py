@@ -80,11 +80,18 @@ async def handle_reply(person: Person, text: str, via: str, now: datetime) -> tu
 
 
 async def opt_out(person: Person, via: str, now: datetime) -> str:
+    await record_opt_out(person, via, now)
+    return _("You will get no more messages from us. Reply START if you change your mind.")
+
+
+async def record_opt_out(person: Person, via: str, now: datetime) -> None:
+    """The person wants no contact: by STOP to us, or to the provider (Twilio then
+    refuses with 21610). Either way the same at once, in one transaction: opted
+    out, consents withdrawn, everything pending cancelled, the audit written."""
     async with in_transaction():
         await Person.filter(id=person.id).update(opted_out_at=now)
         await withdraw_contact_consent(person, via, now, actor=ActorKind.PERSON)
     person.opted_out_at = now
-    return _("You will get no more messages from us. Reply START if you change your mind.")
 
 
 async def withdraw_contact_consent(

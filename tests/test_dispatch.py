@@ -22,11 +22,14 @@ from flows.campaign import (
     schedule_survey,
 )
 from flows.clock import clock
+from flows.delivery import record_status
 from storage.db import apply_migrations
 from storage.models import (
     ActionItem,
     ActionStatus,
     Attendee,
+    AuditEvent,
+    Consent,
     Meeting,
     MeetingStatus,
     OutboxMessage,
@@ -246,6 +249,41 @@ async def test_permanent_errors_fail_at_once_and_tell_the_convenor(process, beha
     assert "Amina" in alert["text"]
     person = await Person.get(phone="+46701740605")
     assert person.opted_out == (code == "21610")
+
+
+async def _assert_opted_out_like_stop(person: Person) -> None:
+    """What STOP to us does: opted out, consents withdrawn, nothing pending, audited."""
+    await person.refresh_from_db()
+    assert person.opted_out
+    assert not await OutboxMessage.filter(person=person, status=OutboxStatus.SCHEDULED).exists()
+    consents = await Consent.filter(person=person)
+    assert consents and all(c.withdrawn_via == "twilio:21610" for c in consents)
+    assert await AuditEvent.filter(action="opt_out", object_id=str(person.id)).count() == 1
+
+
+async def test_an_opt_out_refused_at_send_time_is_honoured_like_stop(process):
+    staff = await the_convenor()
+    meeting = await meeting_with_attendees(next_week_at(14), staff)
+    await schedule_reminders(meeting)
+    first, *later = await OutboxMessage.filter(meeting=meeting).order_by("due_at")
+    assert later, "more is planned for the person"
+    process.services.twilio_standin.set_number_behaviour("+46701740605", "unsubscribed")
+    await move_clock_to(process, first.due_at + timedelta(seconds=1))
+    await eventually(lambda: _row_if(first.id, OutboxStatus.FAILED))
+    await _assert_opted_out_like_stop(await Person.get(phone="+46701740605"))
+
+
+async def test_an_opt_out_in_a_delivery_report_is_honoured_like_stop(process):
+    staff = await the_convenor()
+    meeting = await meeting_with_attendees(next_week_at(14), staff)
+    await schedule_reminders(meeting)
+    first = await OutboxMessage.filter(meeting=meeting).order_by("due_at").first()
+    await OutboxMessage.filter(id=first.id).update(
+        status=OutboxStatus.SENT, provider_message_id="SM-opt-out"
+    )
+    assert await record_status("SM-opt-out", "undelivered", "21610")
+    assert not await record_status("SM-opt-out", "failed", "21610")  # a late repeat: once
+    await _assert_opted_out_like_stop(await Person.get(phone="+46701740605"))
 
 
 async def test_undelivered_report_fails_the_message(process):
