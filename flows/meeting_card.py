@@ -5,7 +5,7 @@ from __future__ import annotations
 from flows import checklists, labels, templates
 from flows.dialog import Button, Reply
 from flows.i18n import _, current_locale
-from flows.meeting_form import meeting_cautions, moment_text
+from flows.meeting_form import caution_lines, moment_text
 from flows.staff import meeting_button
 from storage.models import (
     Attendee,
@@ -95,9 +95,9 @@ async def card(meeting: Meeting) -> Reply:
         "",
         *await _attendee_lines(meeting),
     ]
-    found = await meeting_cautions(meeting)
-    if found:
-        lines += ["", *(f"⚠️ {labels.caution(c)}" for c in found)]
+    warnings = await caution_lines(meeting)
+    if warnings:
+        lines += ["", *warnings]
     lines += [
         "",
         _("Preparation: {bar}", bar=await progress_line(meeting, Checklist.PREPARATION)),

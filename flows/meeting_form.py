@@ -15,7 +15,7 @@ from babel.dates import format_datetime
 from flows import labels, lix
 from flows.clock import clock
 from flows.dialog import Again, Answer, Finish, Next, Outcome, Reply, StepFlow, need_button
-from flows.guard_rails import Caution, Seat, cautions
+from flows.guard_rails import Caution, cautions, crowded_agencies, meeting_seats
 from flows.i18n import SUPPORTED, _, current_locale
 from flows.phone import InvalidPhone, to_e164
 from flows.when_parser import Refused, WhenProblem, parse_when
@@ -72,8 +72,14 @@ def when_problem(problem: WhenProblem) -> str:
 
 
 async def meeting_cautions(meeting: Meeting) -> list[Caution]:
-    seats = await Attendee.filter(meeting=meeting).values_list("role", "agency", "response")
-    return cautions((Seat(*seat) for seat in seats), meeting.interpreter_needed)
+    return cautions(await meeting_seats(meeting), meeting.interpreter_needed)
+
+
+async def caution_lines(meeting: Meeting) -> list[str]:
+    """Each warning in words, naming the agency where one is meant."""
+    seats = await meeting_seats(meeting)
+    crowded = crowded_agencies(seats)
+    return [f"⚠️ {labels.caution(c, crowded)}" for c in cautions(seats, meeting.interpreter_needed)]
 
 
 def _name(text: str | None) -> str | None:
@@ -503,8 +509,7 @@ class MeetingForm(StepFlow):
     # Guard rails --------------------------------------------------------
     async def ask_cautions(self) -> Reply:
         assert self.meeting is not None
-        found = await meeting_cautions(self.meeting)
-        lines = "\n".join(f"⚠️ {labels.caution(c)}" for c in found)
+        lines = "\n".join(await caution_lines(self.meeting))
         return Reply(
             _("Before you go on:\n{lines}", lines=lines),
             [
