@@ -24,6 +24,7 @@ from storage.models import (
     ActionItem,
     Agency,
     Attendee,
+    AttendeeResponse,
     AttendeeRole,
     Channel,
     Meeting,
@@ -44,16 +45,34 @@ async def _first_name(message: OutboxMessage) -> str:
     return ""
 
 
+async def _has_confirmed(message: OutboxMessage, meeting: Meeting) -> bool:
+    """Read when the reminder is composed: a yes that came after the row was planned counts."""
+    if message.person_id is None:
+        return False
+    return await Attendee.exists(
+        meeting_id=meeting.id, person_id=message.person_id, response=AttendeeResponse.CONFIRMED
+    )
+
+
 async def reminder_participant(message: OutboxMessage, meeting: Meeting | None) -> str:
     assert meeting is not None
     day, clock = when(meeting, message.locale)
+    facts = {
+        "name": await _first_name(message),
+        "day": day,
+        "time": clock,
+        "place": meeting.place,
+    }
+    if await _has_confirmed(message, meeting):
+        return _(
+            "Hi {name}! A reminder: your meeting is on {day} at {time}. Place: {place}. "
+            "Thank you for saying you will come. If you cannot come after all, reply NO.",
+            **facts,
+        )
     return _(
         "Hi {name}! A reminder: your meeting is on {day} at {time}. Place: {place}. "
         "Reply YES if you are coming. Reply NO if you cannot come.",
-        name=await _first_name(message),
-        day=day,
-        time=clock,
-        place=meeting.place,
+        **facts,
     )
 
 
