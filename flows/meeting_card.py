@@ -9,6 +9,7 @@ from flows.meeting_form import caution_lines, moment_text
 from flows.staff import meeting_button
 from storage.models import (
     Attendee,
+    AttendeeResponse,
     AttendeeRole,
     Channel,
     Checklist,
@@ -65,6 +66,12 @@ async def _person_consented(meeting: Meeting) -> bool:
         person__attendances__role=AttendeeRole.PERSON_IN_FOCUS,
         withdrawn_at=None,
     ).exists()
+
+
+async def _person_may_come(meeting: Meeting) -> bool:
+    return await Attendee.filter(
+        meeting=meeting, role=AttendeeRole.PERSON_IN_FOCUS
+    ).exclude(response=AttendeeResponse.DECLINED).exists()
 
 
 async def telegram_person_without_chat(meeting: Meeting) -> Person | None:
@@ -133,6 +140,8 @@ async def card(meeting: Meeting) -> Reply:
             buttons.append(
                 [meeting_action(meeting, _("✗ The person withdrew consent"), "consent", "withdraw")]
             )
+        if await _person_may_come(meeting):
+            buttons.append([meeting_action(meeting, _("🚫 The person cannot come"), "absent")])
     elif meeting.closed_at is None and meeting.status is not MeetingStatus.CANCELLED:
         buttons = [[meeting_action(meeting, _("📝 After"), "after")]]
     return Reply("\n".join(lines), buttons)
