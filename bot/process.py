@@ -213,11 +213,8 @@ class FlerpartProcess:
             )
             return False
         if self.services.telegram_problem is not None:
-            failures = self._telegram_failures
-            if failures:
-                log.info(
-                    "Telegram answers again after %d failed attempt(s)", self._telegram_failures
-                )
+            if self._telegram_failures:
+                log.info("Telegram answers again after %d failed try(s)", self._telegram_failures)
             self.services.telegram_problem = None
             self._telegram_failures = 0
             if self.services.dispatcher is not None:
@@ -245,11 +242,7 @@ class FlerpartProcess:
                 delay = self.telegram_retry_first
 
     async def _start_twilio(self) -> None:
-        if not self.settings.local_twilio and not self.settings.public_base_url:
-            log.warning(
-                "Twilio is configured but PUBLIC_BASE_URL is not: inbound SMS and "
-                "delivery reports cannot reach this process"
-            )
+        # (PUBLIC_BASE_URL, where Twilio's webhooks reach us, is required in production.)
         base_url = self.local_url + TWILIO_STANDIN_PATH if self.settings.local_twilio else None
         self.services.twilio = make_twilio_client(
             self.services.twilio_account_sid,
