@@ -332,7 +332,11 @@ ACTIONS = {
 async def meetings_awaiting_notes(now: datetime) -> list[Meeting]:
     """Meetings whose planned end has passed and whose convenor was not asked yet."""
     candidates = await Meeting.filter(
-        status__in=OPEN, ends_at__lte=now, after_asked_at=None, convenor_id__isnull=False
+        status__in=OPEN,
+        ends_at__lte=now,
+        after_asked_at=None,
+        info_sent_at__isnull=False,
+        convenor_id__isnull=False,
     ).prefetch_related("convenor")
     return [m for m in candidates if ask_after_due(m, now)]
 
