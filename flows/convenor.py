@@ -110,6 +110,12 @@ def _own_open_meetings(staff: StaffUser) -> QuerySet[Meeting]:
 async def new(staff: StaffUser) -> list[Reply]:
     if staff.role not in CAN_PREPARE:
         return [Reply(_("Only convenors prepare meetings. Send /meetings to see your team's."))]
+    state, flow = await _current(staff)
+    if isinstance(flow, MeetingForm) and not flow.editing and flow.meeting is not None:
+        # A draft is under way: ask before dropping it, never restart silently.
+        if state.step != "restart":
+            flow.draft["resume_step"] = state.step
+        return await _apply(state, flow, Next("restart"))
     return await _begin(staff, MeetingForm, None, MeetingForm.first_step, {})
 
 

@@ -3,7 +3,8 @@ Telegram layer does (button presses by their data), on both databases.
 
 Who gets back to the person: never the person themself, the convenor always ("me"),
 and the convenor alone when nobody else was there. The request for notes only for
-meetings whose information was sent."""
+meetings whose information was sent. And /new during /new asks before it drops
+the draft."""
 
 from __future__ import annotations
 
@@ -133,3 +134,44 @@ async def test_notes_are_requested_only_for_meetings_whose_information_was_sent(
     await sent.save()
     due = await convenor.meetings_awaiting_notes(clock.now())
     assert [m.id for m in due] == [sent.id]
+
+
+async def _preparing(staff: StaffUser) -> Meeting:
+    """/new, the purpose written: a draft meeting exists and the kind is asked."""
+    await convenor.new(staff)
+    replies = await convenor.on_text(staff, "Vi gör en plan för hösten.")
+    assert replies[-1].text.startswith("What kind of meeting")
+    return await Meeting.get(convenor=staff, status=MeetingStatus.DRAFT)
+
+
+async def test_new_during_new_asks_before_dropping_the_draft(db):
+    staff = await make_convenor()
+    with use_locale("en"):
+        draft = await _preparing(staff)
+        [question] = await convenor.new(staff)
+        assert "drop it and start over" in question.text
+        assert _labels(question) == ["Keep going", "Drop it and start over"]
+        # Keep going: back to the question where she was, the draft untouched.
+        replies = await convenor.on_answer(staff, _data([question], "Keep going"))
+        assert replies[-1].text.startswith("What kind of meeting")
+        assert (await Meeting.get(id=draft.id)).status is MeetingStatus.DRAFT
+        [question] = await convenor.new(staff)
+        [again] = await convenor.new(staff)  # asked twice: still the same question
+        assert _labels(again) == ["Keep going", "Drop it and start over"]
+        replies = await convenor.on_answer(staff, _data([again], "Drop it and start over"))
+        assert "dropped" in replies[0].text
+        assert replies[-1].text.startswith("What is the meeting for?")
+    assert (await Meeting.get(id=draft.id)).status is MeetingStatus.CANCELLED
+    with use_locale("en"):
+        replies = await convenor.on_text(staff, "Vi pratar om jobb.")
+        assert replies[-1].text.startswith("What kind of meeting")
+    fresh = await Meeting.get(convenor=staff, status=MeetingStatus.DRAFT)
+    assert fresh.id != draft.id and fresh.purpose == "Vi pratar om jobb."
+
+
+async def test_new_before_anything_was_written_just_starts(db):
+    staff = await make_convenor()
+    with use_locale("en"):
+        await convenor.new(staff)
+        [question] = await convenor.new(staff)
+    assert question.text.startswith("What is the meeting for?")
