@@ -277,6 +277,8 @@ async def test_a_newcomer_plays_a_whole_meeting_on_the_page(
     )
     assert reminder is not None
     await expect(amina.locator(".log")).to_contain_text(last_sms_to(demo_process, AMINA))
+    sent = [m["body"] for m in demo_process.services.twilio_standin.sent if m["to"] == AMINA]
+    assert "påminnelse" in sent[-1] and "Svara JA" not in sent[-1]  # she said yes already
     await sim.snapshot("reminder")
 
     # The day after: the bot asks for the notes; the convenor closes the meeting.
