@@ -14,6 +14,7 @@ from datetime import date
 from babel.dates import format_date
 
 from flows import labels, survey
+from flows.guard_rails import Caution, cautions, meeting_seats
 from flows.i18n import _, use_locale
 from flows.info_page import ensure_info_token
 from flows.links import info_link
@@ -235,12 +236,17 @@ async def alert_declined(message: OutboxMessage, meeting: Meeting | None) -> str
     assert meeting is not None
     attendee = await Attendee.get(id=message.params["attendee_id"]).prefetch_related("person")
     day, clock = when(meeting, message.locale)
-    return _(
+    text = _(
         "{name} cannot come to the meeting on {day} at {time}. Find a new time and tell them.",
         name=attendee.person.first_name if attendee.person else "?",
         day=day,
         time=clock,
     )
+    # Without the person, Försäkringskassan may not take part: say so while FK still comes.
+    found = cautions(await meeting_seats(meeting), meeting.interpreter_needed)
+    if attendee.role is AttendeeRole.PERSON_IN_FOCUS and Caution.FK_WITHOUT_PERSON in found:
+        text += "\n⚠️ " + labels.caution(Caution.FK_WITHOUT_PERSON)
+    return text
 
 
 async def _named_person(message: OutboxMessage) -> str:
