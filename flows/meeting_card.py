@@ -185,7 +185,6 @@ async def sms_facts(meeting: Meeting, text: str) -> tuple[list[str], bool]:
             "SMS: {n} part, {encoding}.",
             "SMS: {n} parts, {encoding}.",
             parts.parts,
-            n=parts.parts,
             encoding=parts.encoding,
         )
     ]

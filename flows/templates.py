@@ -158,8 +158,10 @@ async def info_participant(message: OutboxMessage, meeting: Meeting | None) -> s
             text = sms_text(" ".join(c for c in [greeting, *body] if c))
             if fits_sms_budget(text):
                 return text
-    # Over budget even bare (a very long purpose): the must-haves still go, and the link.
-    return sms_text(" ".join([greetings[0], purpose, reply, link]))
+    # Over budget even bare (a very long purpose): the must-haves still go, and the link,
+    # in as few parts as can be (the name only where it does not make it UCS-2).
+    texts = [sms_text(" ".join([g, purpose, reply, link])) for g in greetings]
+    return min(texts, key=lambda text: sms_parts(text).parts)
 
 
 INFO_PARTS = {"GSM-7": 3, "UCS-2": 4}  # the budget for the information SMS
