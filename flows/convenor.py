@@ -13,6 +13,7 @@ from tortoise.expressions import F
 from tortoise.queryset import QuerySet
 
 from flows import links, meeting_card, meeting_changes, participant_link
+from flows.campaign import cancel_reminders
 from flows.checklists import item as checklist_item
 from flows.clock import clock
 from flows.dialog import Again, Answer, Finish, Next, Outcome, Reply, StepFlow
@@ -24,6 +25,7 @@ from flows.staff import conversation, read_button, read_meeting_button
 from flows.text_clean import clean
 from storage.models import (
     Attendee,
+    AttendeeResponse,
     AttendeeRole,
     ChecklistTick,
     ConversationState,
@@ -303,6 +305,19 @@ async def _consent(staff: StaffUser, meeting: Meeting, args: list[str]) -> list[
     return [await meeting_card.card(meeting)]
 
 
+async def _absent(staff: StaffUser, meeting: Meeting, args: list[str]) -> list[Reply] | None:
+    """The person told the convenor (a call, a visit) that they cannot come: as a no by SMS."""
+    attendee = await Attendee.get_or_none(meeting=meeting, role=AttendeeRole.PERSON_IN_FOCUS)
+    if attendee is None or meeting.status not in OPEN:
+        return None
+    if attendee.response is not AttendeeResponse.DECLINED:
+        attendee.response = AttendeeResponse.DECLINED
+        attendee.responded_at = clock.now()
+        await attendee.save(update_fields=["response", "responded_at"])
+        await cancel_reminders(attendee)
+    return [await meeting_card.card(meeting)]
+
+
 async def _tglink(staff: StaffUser, meeting: Meeting, args: list[str]) -> list[Reply] | None:
     person = await meeting_card.telegram_person_without_chat(meeting)
     if person is None or meeting.status not in OPEN:
@@ -334,6 +349,7 @@ ACTIONS = {
     "cancel": _cancel,
     "tglink": _tglink,
     "consent": _consent,
+    "absent": _absent,
 }
 
 

@@ -17,7 +17,13 @@ from flows.clock import clock
 from flows.dialog import Again, Answer, Finish, Next, Outcome, Reply, StepFlow, need_button
 from flows.i18n import _
 from flows.meeting_card import summary_preview
-from flows.meeting_form import moment_text, when_problem
+from flows.meeting_form import (
+    confirmed_when,
+    moment_text,
+    read_when,
+    when_confirmation,
+    when_problem,
+)
 from flows.schedule import next_working_day_after
 from flows.when_parser import Refused, parse_day, parse_when
 from storage.models import (
@@ -104,9 +110,19 @@ class CloseForm(StepFlow):
         return Reply(_("When is the meeting now? For example 3/12 10:00 or tuesday 10:00."))
 
     async def take_moved_when(self, answer: Answer) -> Outcome:
-        moment = parse_when(answer.text or "", clock.now(), ZoneInfo(self.m.timezone))
-        if isinstance(moment, Refused):
-            return Again(when_problem(moment.problem))
+        read = read_when(answer.text or "", clock.now(), self.m.timezone)
+        if isinstance(read, Refused):
+            return Again(when_problem(read))
+        self.draft.update(read)
+        return Next("moved_confirm")
+
+    async def ask_moved_confirm(self) -> Reply:
+        return when_confirmation(self.draft, self.m.timezone, self.option)
+
+    async def take_moved_confirm(self, answer: Answer) -> Outcome:
+        moment = confirmed_when(self.draft, answer, again="moved_when")
+        if not isinstance(moment, datetime):
+            return moment
         length = self.m.ends_at - self.m.starts_at if self.m.ends_at and self.m.starts_at else None
         self.m.starts_at = moment
         self.m.ends_at = moment + length if length else moment
@@ -191,7 +207,7 @@ class CloseForm(StepFlow):
     async def take_action_due(self, answer: Answer) -> Outcome:
         due = parse_day(answer.text or "", self._today())
         if isinstance(due, Refused):
-            return Again(when_problem(due.problem))
+            return Again(when_problem(due))
         action = self.draft.pop("action", None)
         if not action or "owner" not in action:
             return Next("action_what")
@@ -227,7 +243,7 @@ class CloseForm(StepFlow):
     async def take_feedback_by(self, answer: Answer) -> Outcome:
         due = parse_day(answer.choice or answer.text or "", self._today())
         if isinstance(due, Refused):
-            return Again(when_problem(due.problem))
+            return Again(when_problem(due))
         self.m.feedback_due = due
         await self.m.save(update_fields=["feedback_due", "updated_at"])
         return Next("next_meeting")
@@ -244,7 +260,7 @@ class CloseForm(StepFlow):
         else:
             moment = parse_when(answer.text or "", clock.now(), ZoneInfo(self.m.timezone))
             if isinstance(moment, Refused):
-                return Again(when_problem(moment.problem))
+                return Again(when_problem(moment))
             self.m.next_meeting_at = moment
         await self.m.save(update_fields=["next_meeting_at", "updated_at"])
         return Next("confirm")

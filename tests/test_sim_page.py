@@ -33,7 +33,7 @@ from storage.models import (
 )
 from tests.browser import artifact, chromium_page  # noqa: F401 - a fixture
 from tests.conftest import eventually, local_process
-from tests.sim_driver import SimPage
+from tests.sim_driver import SimPage, sim_api
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 MONDAY_9 = datetime(2027, 3, 1, 9, 0, tzinfo=STOCKHOLM)  # the demo meeting: Monday 8 March
@@ -41,12 +41,7 @@ AMINA = "+46701740605"  # the person in focus of flows/demo_meeting.json
 TOKEN = "1000000002:configured-token"
 
 
-async def fetch(base: str, path: str, body: dict | None = None) -> tuple[int, object]:
-    async with aiohttp.ClientSession() as http:
-        method = http.get(base + path) if body is None else http.post(base + path, json=body)
-        async with method as response:
-            is_json = response.content_type == "application/json"
-            return response.status, await (response.json() if is_json else response.text())
+fetch = sim_api  # with the key the page carries, as the page's own script sends it
 
 
 @pytest.fixture
@@ -72,6 +67,8 @@ async def configured_process(tmp_path) -> AsyncIterator[FlerpartProcess]:
         "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
         "TWILIO_AUTH_TOKEN": "configured-auth-token",
         "TWILIO_FROM": "+46700000001",
+        "TELEGRAM_WEBHOOK_SECRET": "configured-secret",
+        "PUBLIC_BASE_URL": "https://flerpart.example.se",
     }
     process = FlerpartProcess(load_settings(environ=environ, dotenv=None))
     await process.start()
@@ -83,7 +80,16 @@ async def configured_process(tmp_path) -> AsyncIterator[FlerpartProcess]:
 
 
 @pytest.mark.parametrize(
-    "path", ["/sim", "/sim?lang=en", "/sim/sim.js", "/sim/api/demo", "/sim/api/clock"]
+    "path",
+    [
+        "/sim",
+        "/sim?lang=en",
+        "/sim/sim.js",
+        "/sim/api/demo",
+        "/sim/api/clock",
+        f"/_standin/telegram/bot{TOKEN}/getMe",
+        "/_standin/twilio/2010-04-01/Accounts/AC" + "1" * 32 + "/Messages/SM1.json",
+    ],
 )
 async def test_the_simulator_does_not_exist_outside_local_mode(configured_process, path):
     assert not configured_process.settings.local_mode
