@@ -172,10 +172,14 @@ async def _as_the_person_gets_it(meeting: Meeting, template: str) -> tuple[str, 
 async def _texts(meeting: Meeting) -> list[tuple[str, str]]:
     """(where, text) of every text of the meeting the person may read in the SMS."""
     texts = [(_("the purpose"), meeting.purpose), (_("the place"), meeting.place)]
-    for a in await Attendee.filter(meeting=meeting).prefetch_related("person"):
-        if a.person is None:
+    seats = await Attendee.filter(meeting=meeting).prefetch_related("person", "staff_user")
+    for a in seats:
+        if a.person is not None:
+            name = a.person.first_name
+        elif a.staff_user is not None:
+            name = a.staff_user.display_name.split(" ")[0]  # as the SMS names them
+        else:
             continue
-        name = a.person.first_name
         texts.append((_("the name {name}", name=name), name))
         if a.role is not AttendeeRole.PERSON_IN_FOCUS and a.why:
             texts.append((_("why {name} comes", name=name), a.why))
@@ -201,20 +205,24 @@ async def sms_facts(meeting: Meeting, text: str) -> tuple[list[str], bool]:
     ]
     texts = await _texts(meeting)
     if parts.encoding == "UCS-2":
-        found = [(where, not_gsm7_in(t)) for where, t in texts if not_gsm7_in(t)]
+        in_sms = set(not_gsm7_in(text))  # a name left out of the greeting is not listed
+        found = [
+            (where, "".join(ch for ch in not_gsm7_in(t) if ch in in_sms)) for where, t in texts
+        ]
+        found = [(where, chars) for where, chars in found if chars]
         if found:
             # Built first: Babel does not extract a _() nested inside another one.
-            where = "; ".join(
+            listed = "; ".join(
                 _("{chars} in {where}", chars=_quoted(chars), where=where) for where, chars in found
             )
             lines.append(
                 _(
                     "These characters make it UCS-2, with room for fewer letters in "
                     "each part (70 instead of 160): {found}",
-                    found=where,
+                    found=listed,
                 )
             )
-        if set(not_gsm7_in(text)) - {ch for _where, chars in found for ch in chars}:
+        if in_sms - {ch for _where, chars in found for ch in chars}:
             lines.append(_("Messages in this language are always sent as UCS-2."))
     typographic = "".join(typographic_in(t) for _where, t in texts)
     if typographic:

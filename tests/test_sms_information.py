@@ -15,13 +15,16 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.process import FlerpartProcess
+from flows import meeting_card
 from flows.clock import clock
+from flows.i18n import use_locale
 from flows.sms_parts import sms_parts
 from storage.models import Attendee, AttendeeResponse, Meeting, Person
 from tests.chat_driver import Chat
 from tests.conftest import local_process
 from tests.factories import convenor, meeting_with_attendees
 from tests.test_convenor_flow import join
+from tests.test_participant_texts import realistic_meeting
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 MONDAY_9 = datetime(2027, 3, 1, 9, 0, tzinfo=STOCKHOLM)
@@ -165,3 +168,11 @@ async def test_a_reply_goes_to_the_nearest_unanswered_meeting_and_names_its_day(
     # STOP from the number stops every row that has it.
     await sms("STOPP")
     assert all(p.opted_out for p in await Person.filter(phone=PERSON))
+
+
+async def test_an_arabic_preview_blames_the_language_not_the_texts(db):
+    meeting, _amina = await realistic_meeting("ar")
+    with use_locale("en"):
+        text = (await meeting_card.preview(meeting)).text
+    assert "UCS-2." in text and "Messages in this language are always sent as UCS-2." in text
+    assert "These characters" not in text  # Amina, Lena, Johan and the purpose are GSM-7
