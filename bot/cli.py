@@ -190,6 +190,8 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     from bot.process import FlerpartProcess
 
     check_local_host(settings, args.allow_remote_sim)  # before anything is touched
+    if settings.local_mode and args.allow_remote_sim:
+        log.warning("--allow-remote-sim: the simulator has no login; keep this network private")
     if not args.no_migrate:
         await _migrate(settings)
     process = FlerpartProcess(settings, allow_remote_sim=args.allow_remote_sim)

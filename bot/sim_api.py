@@ -31,7 +31,7 @@ from bot.periodic import run_what_fell_due
 from bot.sim_page import add_sim_page, check_host
 from bot.web import SERVICES
 from flows.clock import clock
-from flows.demo_view import demo_view
+from flows.demo_view import demo_view, sim_user_name
 from flows.onboarding import create_invitation
 from storage.models import Person, StaffRole, StaffUser
 
@@ -94,10 +94,14 @@ def _twilio(request: web.Request):
 async def telegram_message(request: web.Request) -> web.Response:
     body = await _json(request)
     language = body.get("language_code", "sv")
+    user_id = int(request.match_info["user_id"])
+    name = body.get("first_name")
+    if not isinstance(name, str) or not name.strip():
+        name = await sim_user_name(user_id)  # their own, never "Test"
     update = await _telegram(request).user_sends(
-        int(request.match_info["user_id"]),
+        user_id,
         _text(body),
-        first_name=str(body.get("first_name") or "Test")[:64],
+        first_name=name[:64],
         language_code=language if isinstance(language, str) else "sv",
     )
     return web.json_response({"update_id": update["update_id"]})

@@ -352,6 +352,18 @@ async def cancel_reminders(attendee: Attendee) -> int:
     ).update(status=OutboxStatus.CANCELLED, last_error="declined")
 
 
+async def restore_reminders(attendee: Attendee, now: datetime) -> int:
+    """A yes after a no: the reminders its no cancelled come back, those still ahead."""
+    return await OutboxMessage.filter(
+        meeting_id=attendee.meeting_id,
+        person_id=attendee.person_id,
+        kind="reminder",
+        status=OutboxStatus.CANCELLED,
+        last_error="declined",
+        due_at__gt=now,
+    ).update(status=OutboxStatus.SCHEDULED, last_error=None)
+
+
 async def schedule_information(meeting: Meeting, now: datetime) -> tuple[int, int]:
     """Sends the information now (the convenor pressed send); again after a move."""
     return await sync_kind(

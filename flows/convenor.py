@@ -113,6 +113,12 @@ def _own_open_meetings(staff: StaffUser) -> QuerySet[Meeting]:
 async def new(staff: StaffUser) -> list[Reply]:
     if staff.role not in CAN_PREPARE:
         return [Reply(_("Only convenors prepare meetings. Send /meetings to see your team's."))]
+    state, flow = await _current(staff)
+    if isinstance(flow, MeetingForm) and not flow.editing and flow.meeting is not None:
+        # A draft is under way: ask before dropping it, never restart silently.
+        if state.step != "restart":
+            flow.draft["resume_step"] = state.step
+        return await _apply(state, flow, Next("restart"))
     return await _begin(staff, MeetingForm, None, MeetingForm.first_step, {})
 
 
@@ -357,7 +363,11 @@ ACTIONS = {
 async def meetings_awaiting_notes(now: datetime) -> list[Meeting]:
     """Meetings whose planned end has passed and whose convenor was not asked yet."""
     candidates = await Meeting.filter(
-        status__in=OPEN, ends_at__lte=now, after_asked_at=None, convenor_id__isnull=False
+        status__in=OPEN,
+        ends_at__lte=now,
+        after_asked_at=None,
+        info_sent_at__isnull=False,
+        convenor_id__isnull=False,
     ).prefetch_related("convenor")
     return [m for m in candidates if ask_after_due(m, now)]
 

@@ -671,6 +671,34 @@ class MeetingForm(StepFlow):
             await meeting_card.prep_item(self.meeting),
         ]
 
+    # /new again in the middle of /new ----------------------------------------
+    async def ask_restart(self) -> Reply:
+        assert self.meeting is not None
+        return Reply(
+            _(
+                "You are preparing meeting {id}. Do you want to drop it and start over?",
+                id=self.meeting.id,
+            ),
+            [
+                [self.option(_("Keep going"), "keep")],
+                [self.option(_("Drop it and start over"), "over")],
+            ],
+        )
+
+    async def take_restart(self, answer: Answer) -> Outcome:
+        from flows import meeting_changes  # imported late, as in finished()
+
+        resume = self.draft.pop("resume_step", None) or self.first_step
+        if answer.choice == "keep":
+            return Next(resume)
+        if answer.choice != "over":
+            self.draft["resume_step"] = resume
+            return need_button()
+        if self.meeting is not None and is_draft(self.meeting):
+            await meeting_changes.cancel(self.meeting, self.staff, clock.now())
+        self.meeting, self.draft = None, {}
+        return Next(self.first_step, [Reply(_("The draft is dropped. We start again."))])
+
 
 async def record_contact_consent(person: Person, staff_id: int, given_to: str) -> None:
     kind = (

@@ -12,7 +12,7 @@ from datetime import datetime
 from tortoise.transactions import in_transaction
 
 from flows import survey
-from flows.campaign import cancel_reminders
+from flows.campaign import cancel_reminders, restore_reminders
 from flows.i18n import _, use_locale
 from flows.keywords import Keyword, keyword, says_not_coming
 from flows.templates import when
@@ -188,9 +188,12 @@ def _help_text(attendance: Attendee | None) -> str:
 
 
 async def respond(attendance: Attendee, person: Person, coming: bool, now: datetime) -> str:
+    declined_before = attendance.response is AttendeeResponse.DECLINED
     attendance.response = AttendeeResponse.CONFIRMED if coming else AttendeeResponse.DECLINED
     attendance.responded_at = now
     await attendance.save(update_fields=["response", "responded_at"])
+    if coming and declined_before and attendance.person_id is not None:
+        await restore_reminders(attendance, now)
     meeting = attendance.meeting
     day, clock = when(meeting, person.language)
     if coming:

@@ -373,16 +373,28 @@ async def after_summary(message: OutboxMessage, meeting: Meeting | None) -> str:
                 what=_sentence(item.what),
             )
         )
-    giver = next((a for a in attendees.values() if a.gives_feedback), None)
-    if giver is not None and meeting.feedback_due is not None:
+    if meeting.feedback_due is not None:
         lines.append(
             _(
                 "{who} will contact you by {day}.",
-                who=_attendee_name(giver),
+                who=await _feedback_giver(meeting, list(attendees.values())),
                 day=_short_date(meeting.feedback_due, message.locale),
             )
         )
     return " ".join(lines)
+
+
+async def _feedback_giver(meeting: Meeting, attendees: list[Attendee]) -> str:
+    """Who gets back to the person: the attendee chosen at /after, else the convenor.
+    Never the person in focus themself (older meetings could have chosen them)."""
+    giver = next(
+        (a for a in attendees if a.gives_feedback and a.role is not AttendeeRole.PERSON_IN_FOCUS),
+        None,
+    )
+    if giver is not None:
+        return _attendee_name(giver)
+    convenor = await meeting.convenor if meeting.convenor_id else None
+    return convenor.display_name.split(" ")[0] if convenor is not None else "?"
 
 
 async def plain_text(message: OutboxMessage, meeting: Meeting | None) -> str:

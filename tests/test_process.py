@@ -16,10 +16,20 @@ from twilio.request_validator import RequestValidator
 from bot.config import load_settings
 from bot.process import FlerpartProcess
 from bot.standins.telegram_api import TelegramStandIn
+from flows.clock import clock
 from flows.onboarding import create_invitation
 from storage.db import apply_migrations
-from storage.models import InboundMessage, Invitation, StaffRole, StaffUser
+from storage.models import (
+    Channel,
+    InboundMessage,
+    Invitation,
+    OutboxMessage,
+    OutboxStatus,
+    StaffRole,
+    StaffUser,
+)
 from tests.conftest import eventually, free_port
+from tests.factories import convenor
 
 
 @pytest.fixture
@@ -321,6 +331,9 @@ async def _health(http: aiohttp.ClientSession, process: FlerpartProcess) -> tupl
         return response.status, await response.json()
 
 
+CONVENOR_CHAT = 4711
+
+
 async def test_telegram_down_at_start_and_later_leaves_webhooks_and_health_up(database_url, caplog):
     """Issue 13: this process used to exit 1 with a traceback, taking the webhooks along."""
     caplog.set_level(logging.INFO)
@@ -341,6 +354,7 @@ async def test_telegram_down_at_start_and_later_leaves_webhooks_and_health_up(da
 
     async def telegram_answering(token: str) -> tuple[TelegramStandIn, TestServer]:
         standin = TelegramStandIn(token)
+        standin.user_has_started(CONVENOR_CHAT)
         server = TestServer(standin.app, host="127.0.0.1", port=telegram_port)
         await server.start_server()
         return standin, server
@@ -374,6 +388,22 @@ async def test_telegram_down_at_start_and_later_leaves_webhooks_and_health_up(da
 
             await eventually(lambda: tried(4))  # 0.1, 0.2, 0.4, 0.4 s apart
 
+            # A message for Telegram waits, its attempts unspent (not failed after three).
+            staff = await convenor(CONVENOR_CHAT)
+            waiting = await OutboxMessage.create(
+                staff_user=staff,
+                channel=Channel.TELEGRAM,
+                kind="digest",
+                template="plain_text",
+                params={"text": "Hej"},
+                due_at=clock.now(),
+                next_attempt_at=clock.now(),
+            )
+            process.services.dispatcher.wake()
+            await asyncio.sleep(0.5)
+            await waiting.refresh_from_db()
+            assert (waiting.status, waiting.attempts) == (OutboxStatus.SCHEDULED, 0)
+
             # Telegram answers, but not to this token: still degraded, and says why.
             _, wrong = await telegram_answering("2000000002:another-token")
             rejected = (503, {"status": "degraded", "reason": "telegram rejected the bot token"})
@@ -383,6 +413,7 @@ async def test_telegram_down_at_start_and_later_leaves_webhooks_and_health_up(da
             # Telegram is back: connected, webhook set, healthy.
             standin, server = await telegram_answering(WEBHOOK_TOKEN)
             await health_becomes(http, (200, {"status": "ok"}))
+            await standin.wait_for_bot_messages(CONVENOR_CHAT, 1)  # the waiting one, now
             assert standin.webhook == {
                 "url": public + "/telegram/webhook",
                 "secret_token": "our-webhook-secret",

@@ -150,3 +150,17 @@ async def test_without_an_answer_the_reminder_asks_for_one(process):
     await _move_clock_to(process, starts_at - timedelta(days=2, hours=-1))
     [reminder] = await twilio.wait_for_sent(1)
     assert "Svara JA om du kommer" in reminder["body"]
+
+
+async def test_a_yes_after_a_no_brings_the_reminders_back(process):
+    twilio = process.services.twilio_standin
+    await sms(process, "nej")
+    person = await Person.get(phone=AMINA)
+    reminders = OutboxMessage.filter(person=person, kind="reminder")
+    assert not await reminders.filter(status=OutboxStatus.SCHEDULED).exists()
+    assert (await sms(process, "Jo, jag kommer ändå")).startswith("Tack")  # forwarded
+    assert (await sms(process, "Jag kommer")).startswith("Tack! Vi ses")
+    assert await reminders.filter(status=OutboxStatus.SCHEDULED).count() == 2
+    await _move_clock_to(process, await _meeting_start() - timedelta(days=2, hours=-1))
+    [reminder] = await twilio.wait_for_sent(1)
+    assert "Svara JA" not in reminder["body"]
