@@ -22,6 +22,7 @@ from flows.meeting_close import CloseForm, ask_after_due
 from flows.meeting_form import EDITABLE, MeetingForm, moment_text, record_contact_consent
 from flows.replies import withdraw_contact_consent
 from flows.staff import conversation, read_button, read_meeting_button
+from flows.text_clean import clean
 from storage.models import (
     Attendee,
     AttendeeResponse,
@@ -90,7 +91,7 @@ async def on_text(staff: StaffUser, text: str) -> list[Reply]:
     state, flow = await _current(staff)
     if flow is None:
         return [Reply(_("I am not asking anything right now. Send /help to see what you can do."))]
-    return await _apply(state, flow, await flow.take(state.step or "", Answer(text=text)))
+    return await _apply(state, flow, await flow.take(state.step or "", Answer(text=clean(text))))
 
 
 async def on_answer(staff: StaffUser, data: str) -> list[Reply] | None:
@@ -207,6 +208,13 @@ async def _edit(staff: StaffUser, meeting: Meeting, args: list[str]) -> list[Rep
 
 
 async def _preview(staff: StaffUser, meeting: Meeting, args: list[str]) -> list[Reply] | None:
+    return [await meeting_card.preview(meeting)]
+
+
+async def _plain(staff: StaffUser, meeting: Meeting, args: list[str]) -> list[Reply] | None:
+    if meeting.status not in OPEN:
+        return None
+    await meeting_card.make_texts_plain(meeting)
     return [await meeting_card.preview(meeting)]
 
 
@@ -338,6 +346,7 @@ ACTIONS = {
     "card": _card,
     "edit": _edit,
     "preview": _preview,
+    "plain": _plain,
     "send": _send,
     "prep": _prep,
     "run": _run,

@@ -10,7 +10,8 @@ from tortoise.exceptions import IntegrityError
 from flows.clock import clock
 from flows.i18n import _, use_locale
 from flows.phone import mask
-from flows.replies import handle_reply
+from flows.replies import handle_reply, who_replied
+from flows.text_clean import clean
 from storage.models import Channel, InboundMessage, Person
 
 log = logging.getLogger(__name__)
@@ -20,7 +21,9 @@ MAX_BODY = 1600  # Twilio's own limit for one message
 
 async def handle_sms(message_sid: str, sender: str, body: str, default_locale: str) -> str | None:
     """Returns the reply to send back, or None for no reply (e.g. a duplicate delivery)."""
-    person = await Person.filter(phone=sender, anonymised_at=None).order_by("-id").first()
+    body = clean(body)
+    people = await Person.filter(phone=sender, anonymised_at=None)
+    person = await who_replied(people, clock.now()) if people else None
     try:
         inbound = await InboundMessage.create(
             channel=Channel.SMS,
@@ -49,6 +52,7 @@ async def handle_sms(message_sid: str, sender: str, body: str, default_locale: s
 async def handle_telegram(person: Person, message_key: str, text: str) -> str | None:
     """A linked participant's Telegram message; the same replies as by SMS.
     None for a duplicate (the same update delivered twice)."""
+    text = clean(text)
     try:
         inbound = await InboundMessage.create(
             channel=Channel.TELEGRAM,

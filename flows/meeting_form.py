@@ -197,6 +197,21 @@ async def caution_lines(meeting: Meeting) -> list[str]:
     return [f"⚠️ {labels.caution(c, crowded)}" for c in cautions(seats, meeting.interpreter_needed)]
 
 
+async def phone_holder(meeting: Meeting, phone: str, but: int | None = None) -> Person | None:
+    """Who in this meeting already has this number (E.164), other than person `but`.
+    One phone number is one person: a reply from it must mean one seat."""
+    return (
+        await Person.filter(attendances__meeting=meeting, phone=phone).exclude(id=but or 0).first()
+    )
+
+
+def phone_taken(holder: Person) -> str:
+    return _(
+        "That number is already {name}'s, in this meeting. Each person needs their own number.",
+        name=holder.first_name,
+    )
+
+
 def _name(text: str | None) -> str | None:
     """A first name: letters, spaces and dashes, at most 80 characters."""
     name = " ".join((text or "").split())
@@ -443,6 +458,10 @@ class MeetingForm(StepFlow):
             phone = to_e164(answer.text or "")
         except InvalidPhone:
             return Again(_("That is not a mobile number I can use. Example: 070-123 45 67."))
+        assert self.meeting is not None
+        holder = await phone_holder(self.meeting, phone, but=person.id)
+        if holder is not None:
+            return Again(phone_taken(holder))
         person.phone = phone
         await person.save(update_fields=["phone", "updated_at"])
         return Next("person_consent")
@@ -569,6 +588,9 @@ class MeetingForm(StepFlow):
                 phone, channel = to_e164(answer.text or ""), Channel.SMS
             except InvalidPhone:
                 return Again(_("That is not a mobile number I can use. Example: 070-123 45 67."))
+            holder = await phone_holder(self.meeting, phone)
+            if holder is not None:
+                return Again(phone_taken(holder))
         person = await Person.create(
             team_id=self.staff.team_id,
             first_name=new["name"],

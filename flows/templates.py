@@ -20,6 +20,7 @@ from flows.info_page import ensure_info_token
 from flows.links import info_link
 from flows.meeting_time import when
 from flows.sms_parts import gsm7_safe, sms_parts
+from flows.text_clean import clean
 from storage.models import (
     ActionItem,
     Agency,
@@ -127,46 +128,73 @@ def _meeting_day(meeting: Meeting, locale: str) -> str:
 
 
 async def info_participant(message: OutboxMessage, meeting: Meeting | None) -> str:
-    """The information, as full as fits in MAX_INFO_PARTS SMS parts; the page has it all."""
+    """The information in the message itself. Purpose, day, time, place and how to reply
+    always; who comes and "you may bring someone, take breaks" whenever they fit the
+    SMS budget (3 GSM-7 or 4 UCS-2 parts); each one's "why" too when that fits. The
+    page (the link) has it all. Telegram has no parts: there everything goes."""
     assert meeting is not None
     day, clock = when(meeting, message.locale)
-    intro = _(
-        "Hi {name}! You are invited to a meeting on {day} at {time}. Place: {place}.",
-        name=await _first_name(message),
-        day=day,
-        time=clock,
-        place=meeting.place,
-    )
+    name = await _first_name(message)
+    facts = {"day": day, "time": clock, "place": meeting.place}
+    greetings = [
+        _(
+            "Hi {name}! You are invited to a meeting on {day} at {time}. Place: {place}.",
+            name=name,
+            **facts,
+        ),
+        # Only where the name alone makes the SMS UCS-2: the facts matter more.
+        _("Hi! You are invited to a meeting on {day} at {time}. Place: {place}.", **facts),
+    ]
     purpose = _("Why we meet: {purpose}", purpose=_sentence(meeting.purpose))
     others = [
         a
         for a in await Attendee.filter(meeting=meeting).prefetch_related("person", "staff_user")
         if a.person_id is None or a.person_id != message.person_id
     ]
-    with_why = _("Who comes and why: {people}", people=_people(others, with_why=True))
-    names_only = _("Who comes: {people}", people=_people(others, with_why=False))
+    with_why = names_only = ""
+    if others:
+        with_why = _("Who comes and why: {people}", people=_people(others, with_why=True))
+        names_only = _("Who comes: {people}", people=_people(others, with_why=False))
     comfort = _("You may bring someone, and take breaks.")
     reply = _("Reply YES if you are coming. Reply NO if you cannot come.")
     link = _("Read more: {link}", link=info_link(await ensure_info_token(meeting), message.locale))
-    candidates = (
-        [intro, purpose, with_why, comfort, reply, link],
-        [intro, purpose, names_only, comfort, reply, link],
-        [intro, purpose, comfort, reply, link],
-        [intro, reply, link],
+    full = [purpose, with_why, comfort, reply, link]
+    if message.channel is not Channel.SMS:
+        return " ".join(c for c in [greetings[0], *full] if c)
+    # Fullest first. The must-haves (greeting, purpose, reply) are in every one.
+    bodies = (
+        full,
+        [purpose, names_only, comfort, reply, link],
+        [purpose, names_only, comfort, reply],
+        [purpose, names_only, reply, link],
+        [purpose, comfort, reply, link],
+        [purpose, names_only, reply],
+        [purpose, comfort, reply],
+        [purpose, reply, link],
+        [purpose, reply],
     )
-    return _fit_sms(candidates)
+    for body in bodies:
+        for greeting in greetings:
+            text = sms_text(" ".join(c for c in [greeting, *body] if c))
+            if fits_sms_budget(text):
+                return text
+    # Over budget even bare (a very long purpose): the must-haves still go, and the link,
+    # in as few parts as can be (the name only where it does not make it UCS-2).
+    texts = [sms_text(" ".join([g, purpose, reply, link])) for g in greetings]
+    return min(texts, key=lambda text: sms_parts(text).parts)
 
 
-MAX_INFO_PARTS = 3  # the issue's budget for the information SMS
+INFO_PARTS = {"GSM-7": 3, "UCS-2": 4}  # the issue's budget for the information SMS
 
 
-def _fit_sms(candidates: tuple[list[str], ...]) -> str:
-    """The first (fullest) wording that fits the part budget, else the shortest."""
-    texts = [gsm7_safe(" ".join(c for c in pieces if c)) for pieces in candidates]
-    for text in texts:
-        if sms_parts(text).parts <= MAX_INFO_PARTS:
-            return text
-    return texts[-1]
+def fits_sms_budget(text: str) -> bool:
+    parts = sms_parts(text)
+    return parts.parts <= INFO_PARTS[parts.encoding]
+
+
+def sms_text(text: str) -> str:
+    """As it goes out by SMS: no invisible characters, typographic ones made plain."""
+    return gsm7_safe(clean(text))
 
 
 def _people(attendees: list[Attendee], with_why: bool) -> str:
@@ -397,4 +425,4 @@ RENDERERS: dict[str, Renderer] = {
 async def render(message: OutboxMessage, meeting: Meeting | None) -> str:
     with use_locale(message.locale):
         text = await RENDERERS[message.template](message, meeting)
-    return gsm7_safe(text) if message.channel is Channel.SMS else text
+    return sms_text(text) if message.channel is Channel.SMS else clean(text)

@@ -120,6 +120,25 @@ async def test_a_meeting_that_cannot_be_made_is_a_422(api, world, change):
     assert await Meeting.filter(purpose="Plan").count() == 0
 
 
+async def test_one_phone_number_is_one_attendee(api, world):
+    """The same number written two ways for two attendees: refused, with a plain sentence."""
+    payload = {
+        "purpose": "Plan",
+        "starts_at": (NOW + timedelta(days=10)).isoformat(),
+        "attendees": [
+            {"first_name": "Amina", "role": "person_in_focus", "phone": "+46 (0)70 174 06 05"},
+            {"first_name": "Erik", "role": "agency_staff", "phone": "070-174 06 05"},
+        ],
+    }
+    async with api.post("/api/meetings", json=payload) as response:
+        assert response.status == 422
+        error = (await response.json())["error"]
+    assert error == (
+        "'Erik' has the same phone number as 'Amina': each attendee needs their own number"
+    )
+    assert await Meeting.filter(purpose="Plan").count() == 0
+
+
 async def test_survey_aggregates_count_answers_without_people(api, world):
     async with api.get("/api/survey?from=2027-01-01&to=2027-03-31") as response:
         body = await response.json()
