@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 
-from flows import labels, lix
+from flows import labels, limits, lix
 from flows.clock import clock
 from flows.dialog import Again, Answer, Finish, Next, Outcome, Reply, StepFlow, need_button
 from flows.guard_rails import Caution, Seat, cautions
@@ -77,9 +77,9 @@ async def meeting_cautions(meeting: Meeting) -> list[Caution]:
 
 
 def _name(text: str | None) -> str | None:
-    """A first name: letters, spaces and dashes, at most 80 characters."""
+    """A first name: letters, spaces and dashes, at most limits.FIRST_NAME characters."""
     name = " ".join((text or "").split())
-    if not name or len(name) > 80 or not any(ch.isalpha() for ch in name):
+    if not name or len(name) > limits.FIRST_NAME or not any(ch.isalpha() for ch in name):
         return None
     return name
 
@@ -111,8 +111,8 @@ class MeetingForm(StepFlow):
         text = " ".join((answer.text or "").split())
         if not text:
             return Again(_("Please write the purpose as a message."))
-        if len(text) > 500:
-            return Again(_("Please keep the purpose under 500 characters."))
+        if len(text) > limits.PURPOSE:
+            return Again(_("Please keep the purpose to at most {n} characters.", n=limits.PURPOSE))
         if self.meeting is None:
             self.meeting = await Meeting.create(
                 team_id=self.staff.team_id, convenor=self.staff, purpose=text
@@ -241,8 +241,8 @@ class MeetingForm(StepFlow):
         place = " ".join((answer.text or "").split())
         if not place:
             return Again(_("Please write the place as a message."))
-        if len(place) > 300:
-            return Again(_("Please keep the place under 300 characters."))
+        if len(place) > limits.PLACE:
+            return Again(_("Please keep the place to at most {n} characters.", n=limits.PLACE))
         assert self.meeting is not None
         self.meeting.place = place
         await self.meeting.save(update_fields=["place", "updated_at"])
@@ -261,7 +261,9 @@ class MeetingForm(StepFlow):
     async def take_person_name(self, answer: Answer) -> Outcome:
         name = _name(answer.text)
         if name is None:
-            return Again(_("Please write a first name, at most 80 characters."))
+            return Again(
+                _("Please write a first name, at most {n} characters.", n=limits.FIRST_NAME)
+            )
         assert self.meeting is not None
         person = await Person.create(team_id=self.staff.team_id, first_name=name)
         await Attendee.create(
@@ -392,7 +394,7 @@ class MeetingForm(StepFlow):
             return Next("cautions") if found else Finish()
         name = _name(answer.text)
         if name is None:
-            return Again(_("Please write a name, at most 80 characters."))
+            return Again(_("Please write a name, at most {n} characters.", n=limits.FIRST_NAME))
         self.draft["attendee"] = {"name": name}
         return Next("attendee_agency")
 
@@ -433,8 +435,8 @@ class MeetingForm(StepFlow):
         why = " ".join((answer.text or "").split())
         if not why:
             return Again(_("Please write one line as a message."))
-        if len(why) > 200:
-            return Again(_("Please keep it to one line, under 200 characters."))
+        if len(why) > limits.WHY:
+            return Again(_("Please keep it to one line, at most {n} characters.", n=limits.WHY))
         self.draft["attendee"]["why"] = why
         return Next("attendee_contact")
 
