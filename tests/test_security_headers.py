@@ -9,6 +9,7 @@ from datetime import timedelta
 import aiohttp
 import pytest
 
+from bot import info_routes
 from bot.process import FlerpartProcess
 from bot.security_headers import BASELINE
 from flows import web_auth
@@ -82,3 +83,17 @@ async def test_a_page_keeps_its_own_policy(process):
         async with http.get("/sim/sim.js") as response:
             assert response.headers["Cache-Control"] == "no-cache"
             assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+async def test_an_unexpected_error_answer_carries_them_too(process, monkeypatch):
+    async def broken(*args: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(info_routes, "info_for", broken)
+    async with (
+        aiohttp.ClientSession(base_url=process.local_url) as http,
+        http.get("/i/" + "A" * 32) as response,
+    ):
+        assert response.status == 500
+        assert_secure(response, "a 500")
+        assert response.headers["Cache-Control"] == "no-store"
