@@ -17,23 +17,18 @@ from aiohttp import web
 
 from bot.config import is_loopback
 from bot.info_routes import TEMPLATES_DIR, render_page
+from bot.security_headers import with_policy
 from bot.web import SERVICES
 from flows import labels
 from flows.i18n import STAFF_LOCALES, normalise_locale, use_locale
 from storage.models import AttendeeRole, MeetingStatus
 
 STATIC = {"sim.js": "text/javascript", "sim.css": "text/css"}
-HEADERS = {
-    "Cache-Control": "no-store",
-    "X-Robots-Tag": "noindex, nofollow",
-    "Referrer-Policy": "no-referrer",
-    "X-Content-Type-Options": "nosniff",
-    # Our own script and style only, talking to our own API; inline style for base.html.
-    "Content-Security-Policy": (
-        "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-        "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-    ),
-}
+# Our own script and style only, talking to our own API; inline style for base.html.
+HEADERS = with_policy(
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
 
 
 def check_host(request: web.Request) -> None:

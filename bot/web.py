@@ -13,6 +13,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.info_routes import add_info_routes
+from bot.security_headers import add_security_headers
 from bot.services import Services
 from flows import delivery, inbound
 from storage.db import healthy
@@ -106,6 +107,7 @@ async def twilio_status(request: web.Request, form: dict[str, str]) -> web.Respo
 def make_web_app(services: Services) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[SERVICES] = services
+    add_security_headers(app)  # every answer, aiohttp's own error pages too
     app.router.add_get("/healthz", healthz)
     app.router.add_post("/twilio/sms", twilio_sms)
     app.router.add_post("/twilio/status", twilio_status)

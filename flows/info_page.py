@@ -1,12 +1,15 @@
 """The participant information page (`/i/<token>`) and its calendar file, channel-free.
 
-One unguessable token per meeting, no login: the link in the SMS is the only key,
-so the page shows what the information SMS says and nothing more (no phone
-numbers, no case details). It is gone once the meeting has ended or was cancelled.
+No login: the link in the SMS is the only key, so the page shows what the information
+SMS says and nothing more (no phone numbers, no case details). Every information
+message carries its own unguessable token, so no two attendees share a key and the
+page knows whose it is; only the token's sha256 is stored. The page is gone once the
+meeting has ended or was cancelled.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 from dataclasses import dataclass
@@ -21,7 +24,7 @@ from icalendar import Calendar, Event
 from flows import labels
 from flows.i18n import SUPPORTED, _, normalise_locale, use_locale
 from flows.meeting_time import when
-from storage.models import Agency, Attendee, Meeting, MeetingStatus
+from storage.models import Agency, Attendee, InfoLink, Meeting, MeetingStatus
 
 # What `secrets.token_urlsafe` makes; anything else is refused before the database.
 TOKEN_PATTERN: Final = re.compile(r"[A-Za-z0-9_-]{20,64}")
@@ -42,6 +45,7 @@ class InfoView:
     """Everything the page and the .ics show, already in the page's language."""
 
     meeting_id: int
+    attendee_id: int | None  # whose link opened the page (None: a link from before 0005)
     locale: str
     purpose: str
     day: str  # "tisdag 3 december"
@@ -70,16 +74,18 @@ def text_locale(locale: str) -> str:
     return locale if locale in SUPPORTED else "en"
 
 
-async def ensure_info_token(meeting: Meeting) -> str:
-    """The meeting's page token, made once and kept (also when two callers race)."""
-    if meeting.info_token:
-        return meeting.info_token
-    await Meeting.filter(id=meeting.id, info_token=None).update(
-        info_token=secrets.token_urlsafe(24)
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def issue_info_token(attendee: Attendee) -> str:
+    """A new key to the meeting's page for this attendee, shown once (in the message
+    that carries it); earlier keys stay valid, so every link already sent still works."""
+    token = secrets.token_urlsafe(24)
+    await InfoLink.create(
+        token_hash=hash_token(token), meeting_id=attendee.meeting_id, attendee_id=attendee.id
     )
-    await meeting.refresh_from_db(fields=["info_token"])
-    assert meeting.info_token is not None
-    return meeting.info_token
+    return token
 
 
 def meeting_end(meeting: Meeting) -> datetime:
@@ -91,7 +97,11 @@ async def info_for(token: str, now: datetime, locale: str) -> InfoView | Gone | 
     """The page for a token: a view, GONE (ended or cancelled), or None (unknown)."""
     if not TOKEN_PATTERN.fullmatch(token):
         return None
-    meeting = await Meeting.get_or_none(info_token=token).prefetch_related("convenor")
+    # Looked up by its hash: the database never compares the token itself.
+    link = await InfoLink.get_or_none(token_hash=hash_token(token))
+    if link is None:
+        return None
+    meeting = await Meeting.get_or_none(id=link.meeting_id).prefetch_related("convenor")
     if meeting is None or meeting.starts_at is None:
         return None
     if (
@@ -100,10 +110,12 @@ async def info_for(token: str, now: datetime, locale: str) -> InfoView | Gone | 
         or now >= meeting_end(meeting)
     ):
         return GONE
-    return await _compose(meeting, normalise_locale(locale), now)
+    return await _compose(meeting, link.attendee_id, normalise_locale(locale), now)
 
 
-async def _compose(meeting: Meeting, locale: str, now: datetime) -> InfoView:
+async def _compose(
+    meeting: Meeting, attendee_id: int | None, locale: str, now: datetime
+) -> InfoView:
     assert meeting.starts_at is not None
     day, start = when(meeting, locale)
     ends_at = meeting_end(meeting)
@@ -117,6 +129,7 @@ async def _compose(meeting: Meeting, locale: str, now: datetime) -> InfoView:
         lines = tuple(line for a in attendees if (line := _line(a)) is not None)
     return InfoView(
         meeting_id=meeting.id,
+        attendee_id=attendee_id,
         locale=locale,
         purpose=meeting.purpose,
         day=day,

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 
-from flows import labels, lix
+from flows import labels, limits, lix
 from flows.clock import clock
 from flows.dialog import (
     Again,
@@ -213,9 +213,9 @@ def phone_taken(holder: Person) -> str:
 
 
 def _name(text: str | None) -> str | None:
-    """A first name: letters, spaces and dashes, at most 80 characters."""
+    """A first name: letters, spaces and dashes, at most limits.FIRST_NAME characters."""
     name = " ".join((text or "").split())
-    if not name or len(name) > 80 or not any(ch.isalpha() for ch in name):
+    if not name or len(name) > limits.FIRST_NAME or not any(ch.isalpha() for ch in name):
         return None
     return name
 
@@ -247,8 +247,8 @@ class MeetingForm(StepFlow):
         text = " ".join((answer.text or "").split())
         if not text:
             return Again(_("Please write the purpose as a message."))
-        if len(text) > 500:
-            return Again(_("Please keep the purpose under 500 characters."))
+        if len(text) > limits.PURPOSE:
+            return Again(_("Please keep the purpose to at most {n} characters.", n=limits.PURPOSE))
         if self.meeting is None:
             self.meeting = await Meeting.create(
                 team_id=self.staff.team_id, convenor=self.staff, purpose=text
@@ -366,8 +366,8 @@ class MeetingForm(StepFlow):
         place = " ".join((answer.text or "").split())
         if not place:
             return Again(_("Please write the place as a message."))
-        if len(place) > 300:
-            return Again(_("Please keep the place under 300 characters."))
+        if len(place) > limits.PLACE:
+            return Again(_("Please keep the place to at most {n} characters.", n=limits.PLACE))
         assert self.meeting is not None
         self.meeting.place = place
         await self.meeting.save(update_fields=["place", "updated_at"])
@@ -386,7 +386,9 @@ class MeetingForm(StepFlow):
     async def take_person_name(self, answer: Answer) -> Outcome:
         name = _name(answer.text)
         if name is None:
-            return Again(_("Please write a first name, at most 80 characters."))
+            return Again(
+                _("Please write a first name, at most {n} characters.", n=limits.FIRST_NAME)
+            )
         assert self.meeting is not None
         person = await Person.create(team_id=self.staff.team_id, first_name=name)
         await Attendee.create(
@@ -521,7 +523,7 @@ class MeetingForm(StepFlow):
             return Next("cautions") if found else Finish()
         name = _name(answer.text)
         if name is None:
-            return Again(_("Please write a name, at most 80 characters."))
+            return Again(_("Please write a name, at most {n} characters.", n=limits.FIRST_NAME))
         self.draft["attendee"] = {"name": name}
         return Next("attendee_agency")
 
@@ -562,8 +564,8 @@ class MeetingForm(StepFlow):
         why = " ".join((answer.text or "").split())
         if not why:
             return Again(_("Please write one line as a message."))
-        if len(why) > 200:
-            return Again(_("Please keep it to one line, under 200 characters."))
+        if len(why) > limits.WHY:
+            return Again(_("Please keep it to one line, at most {n} characters.", n=limits.WHY))
         self.draft["attendee"]["why"] = why
         return Next("attendee_contact")
 

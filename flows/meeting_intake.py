@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
+from flows import limits
 from flows.phone import InvalidPhone, to_e164
 from flows.text_clean import clean
 from storage.models import (
@@ -56,7 +57,20 @@ class NewMeeting:
     attendees: tuple[NewAttendee, ...] = ()
 
 
+def check_length(name: str, value: str, limit: int) -> None:
+    """The bot's limit for the field (flows.limits), on the text as sent."""
+    if len(value) > limit:
+        raise IntakeError(f"{name} must be at most {limit} characters")
+
+
 def _check(new: NewMeeting, now: datetime) -> None:
+    check_length("purpose", new.purpose, limits.PURPOSE)
+    check_length("place", new.place, limits.PLACE)
+    check_length("timezone", new.timezone, limits.TIMEZONE)
+    for attendee in new.attendees:
+        check_length("first_name", attendee.first_name, limits.FIRST_NAME)
+        check_length("why", attendee.why, limits.WHY)
+        check_length("phone", attendee.phone or "", limits.PHONE)
     if not new.purpose.strip():
         raise IntakeError("purpose must not be empty")
     if new.starts_at <= now:
@@ -128,13 +142,13 @@ async def create(team_id: int, new: NewMeeting, now: datetime, token_id: int) ->
             starts_at=new.starts_at,
             ends_at=new.starts_at + timedelta(minutes=new.minutes),
             timezone=new.timezone,
-            place=new.place[:300],
+            place=new.place.strip(),
             status=MeetingStatus.DRAFT,
         )
         for attendee, phone in zip(new.attendees, phones, strict=True):
             person = await Person.create(
                 team_id=team_id,
-                first_name=attendee.first_name[:80],
+                first_name=attendee.first_name.strip(),
                 phone=phone,
                 language=attendee.language,
             )
@@ -143,7 +157,7 @@ async def create(team_id: int, new: NewMeeting, now: datetime, token_id: int) ->
                 person=person,
                 role=attendee.role,
                 agency=attendee.agency,
-                why=attendee.why[:200],
+                why=attendee.why.strip(),
             )
         await AuditEvent.create(
             actor_kind=ActorKind.API,

@@ -19,6 +19,7 @@ from storage.models import (
     AuditEvent,
     Consent,
     InboundMessage,
+    InfoLink,
     OutboxMessage,
     OutboxStatus,
     Person,
@@ -136,6 +137,8 @@ async def anonymise_person(person: Person, now: datetime, reason: str) -> dict[s
         cleared += await _clear_alerts_about(person, reason)
         answers = await SurveyAnswer.filter(person=person, text__isnull=False).update(text=None)
         await Attendee.filter(person=person).update(why="")
+        seats = await Attendee.filter(person=person).values_list("id", flat=True)
+        await InfoLink.filter(attendee_id__in=list(seats)).delete()  # their page links
         await Consent.filter(person=person, withdrawn_at=None).update(
             withdrawn_at=now, withdrawn_via=reason
         )

@@ -16,7 +16,7 @@ from babel.dates import format_date
 from flows import labels, survey
 from flows.guard_rails import Caution, cautions, meeting_seats
 from flows.i18n import _, use_locale
-from flows.info_page import ensure_info_token
+from flows.info_page import issue_info_token
 from flows.links import info_link
 from flows.meeting_time import when
 from flows.sms_parts import gsm7_safe, sms_parts
@@ -157,7 +157,7 @@ async def info_participant(message: OutboxMessage, meeting: Meeting | None) -> s
         names_only = _("Who comes: {people}", people=_people(others, with_why=False))
     comfort = _("You may bring someone, and take breaks.")
     reply = _("Reply YES if you are coming. Reply NO if you cannot come.")
-    link = _("Read more: {link}", link=info_link(await ensure_info_token(meeting), message.locale))
+    link = await _page_link(message, meeting)
     full = [purpose, with_why, comfort, reply, link]
     if message.channel is not Channel.SMS:
         return " ".join(c for c in [greetings[0], *full] if c)
@@ -185,6 +185,23 @@ async def info_participant(message: OutboxMessage, meeting: Meeting | None) -> s
 
 
 INFO_PARTS = {"GSM-7": 3, "UCS-2": 4}  # the issue's budget for the information SMS
+
+
+async def _page_link(message: OutboxMessage, meeting: Meeting) -> str:
+    """'Read more: <link>' with a key of the recipient's own; "" when their seat is gone."""
+    seats = Attendee.filter(meeting_id=meeting.id)
+    attendee_id = (message.params or {}).get("attendee_id")
+    if isinstance(attendee_id, int):
+        attendee = await seats.filter(id=attendee_id).first()
+    elif message.person_id is not None:
+        attendee = await seats.filter(person_id=message.person_id).first()
+    else:
+        attendee = None
+    if attendee is None:
+        return ""
+    token = await issue_info_token(attendee)
+    return _("Read more: {link}", link=info_link(token, message.locale))
+
 
 
 def fits_sms_budget(text: str) -> bool:

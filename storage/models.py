@@ -253,7 +253,6 @@ class Meeting(TimestampedModel):
     status = fields.CharEnumField(
         MeetingStatus, max_length=16, default=MeetingStatus.DRAFT, db_index=True
     )
-    info_token = fields.CharField(max_length=64, unique=True, null=True)  # /i/<token>
     info_sent_at = fields.DatetimeField(null=True)
     # Who gives feedback is a flag on Attendee (a foreign key here would be a cycle).
     feedback_due = fields.DateField(null=True)
@@ -304,6 +303,22 @@ class Attendee(Model):
         # Foreign keys get no index of their own; the dashboard reads seats per meeting
         # and the meetings of a person who opted out.
         indexes = (("meeting_id", "role"), ("person_id",))
+
+
+class InfoLink(Model):
+    """A key to the participant page /i/<token>, hash only. Each information message
+    carries its own, so every attendee holds a different key (and the page knows whose)."""
+
+    id = fields.IntField(primary_key=True)
+    token_hash = fields.CharField(max_length=64, unique=True)  # sha256 hex
+    meeting: fields.ForeignKeyRelation[Meeting] = fields.ForeignKeyField(
+        "models.Meeting", related_name=False, on_delete=fields.CASCADE
+    )
+    # Empty only for the one shared key a meeting had before keys were per attendee.
+    attendee: fields.ForeignKeyNullableRelation[Attendee] = fields.ForeignKeyField(
+        "models.Attendee", related_name=False, null=True, on_delete=fields.CASCADE
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
 
 
 class ChecklistTick(Model):
