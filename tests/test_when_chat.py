@@ -13,6 +13,7 @@ from flows.onboarding import create_invitation
 from storage.models import Meeting, StaffRole
 from tests.chat_driver import Chat
 from tests.conftest import local_process
+from tests.factories import convenor, meeting_with_attendees
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 # Tuesday 26 October 2027, 09:13: the clocks go back on Sunday 31 October at 03:00.
@@ -72,3 +73,28 @@ async def test_free_phrases_in_new_end_in_a_confirmation_with_the_full_date(tmp_
         await erik.wait_for("How long is the meeting?")
         mine = await Meeting.filter(convenor__telegram_user_id=802).get()
         assert mine.starts_at == datetime(2027, 11, 2, 13, 0, tzinfo=UTC)
+
+
+async def test_a_meeting_moved_in_after_is_confirmed_with_the_full_date_first(
+    tmp_path, database_env
+):
+    clock.set(TUESDAY_MORNING.astimezone(UTC))
+    async with local_process(tmp_path, **database_env) as process:
+        karin = await convenor(803)
+        karin.language = "en"
+        await karin.save()
+        meeting = await meeting_with_attendees(TUESDAY_MORNING + timedelta(hours=1), karin)
+        clock.set((TUESDAY_MORNING + timedelta(hours=3)).astimezone(UTC))  # it has ended
+        chat = Chat(process, 803)
+        await chat.send("/after", expect="How did the meeting go?")
+        await chat.tap("It was moved")
+        await chat.wait_for("When is the meeting now?")
+        # Nothing is moved and nobody told before the convenor sees the full date.
+        await chat.send("torsdag 14", expect="I understood: Thursday 28 October 2027, 14:00")
+        assert (await Meeting.get(id=meeting.id)).starts_at == TUESDAY_MORNING + timedelta(hours=1)
+        await chat.tap("No, I will write it again")
+        await chat.send("fredag kl 10", expect="Friday 29 October 2027, 10:00")
+        await chat.tap("Yes")
+        await chat.wait_for("Moved to Friday 29 October 2027, 10:00")
+        moved = await Meeting.get(id=meeting.id)
+        assert moved.starts_at == datetime(2027, 10, 29, 8, 0, tzinfo=UTC)

@@ -4,12 +4,18 @@ that morning is 47 minutes ahead today, and must be next Tuesday."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from flows.when_parser import (
+    MONTHS,
+    NUMBER_WORDS,
+    UNITS,
+    WEEKDAYS,
     Refused,
     WhenProblem,
     day_reading,
@@ -175,3 +181,70 @@ def test_due_days_take_the_same_phrases(text, expected):
 
 def test_a_due_day_with_a_time_is_not_a_day():
     assert parse_day("fredag kl 10", TUESDAY_MORNING.date()) == Refused(WhenProblem.UNCLEAR)
+
+
+NOWS = st.datetimes(
+    min_value=datetime(2026, 1, 1), max_value=datetime(2030, 12, 31), timezones=st.just(UTC)
+)
+SOME = settings(max_examples=400, deadline=None)
+
+
+def _local(result: datetime) -> datetime:
+    assert result.tzinfo is UTC
+    return result.astimezone(STOCKHOLM)
+
+
+@SOME
+@given(
+    now=NOWS,
+    weekday=st.sampled_from(sorted(WEEKDAYS.items())),
+    hour=st.integers(0, 23),
+    minute=st.integers(0, 59),
+    style=st.sampled_from(["{w} {H}:{M:02d}", "{w} kl {H}.{M:02d}", "{H}:{M:02d} på {w}"]),
+)
+def test_any_weekday_spelling_is_the_next_such_day_after_today(now, weekday, hour, minute, style):
+    word, number = weekday
+    result = parse_when(style.format(w=word, H=hour, M=minute), now, STOCKHOLM)
+    if isinstance(result, Refused):  # only the hour the clocks skip
+        assert result.problem is WhenProblem.NO_SUCH_DATE and isinstance(result.read, datetime)
+        return
+    local, today = _local(result), now.astimezone(STOCKHOLM).date()
+    assert local.weekday() == number and 1 <= (local.date() - today).days <= 7
+    assert (local.hour, local.minute) == (hour, minute)
+
+
+@SOME
+@given(
+    now=NOWS,
+    month=st.sampled_from(sorted(MONTHS.items())),
+    day=st.integers(1, 31),
+    hour=st.integers(7, 18),
+    style=st.sampled_from(["{d} {m} {H}:00", "den {d} {m} kl {H}", "{m} {d} at {H}:00"]),
+)
+def test_any_month_spelling_reads_the_next_such_date(now, month, day, hour, style):
+    word, number = month
+    result = parse_when(style.format(d=day, m=word, H=hour), now, STOCKHOLM)
+    if isinstance(result, Refused):  # 31 April; or today, at an hour gone (not next year)
+        today = now.astimezone(STOCKHOLM).date()
+        assert result.problem is WhenProblem.NO_SUCH_DATE or (
+            result.problem is WhenProblem.PAST and result.read.date() == today
+        )
+        return
+    local = _local(result)
+    assert (local.month, local.day, local.hour) == (number, day, hour)
+    assert timedelta(0) < result - now < timedelta(days=367)
+
+
+@SOME
+@given(
+    now=NOWS,
+    count=st.sampled_from(sorted((n, w) for w, n in NUMBER_WORDS.items())),
+    unit=st.sampled_from(sorted((d, w) for w, d in UNITS.items())),
+    hour=st.integers(7, 18),
+)
+def test_om_n_weeks_or_days_is_that_many_days_ahead(now, count, unit, hour):
+    (number, word), (days, unit_word) = count, unit
+    result = parse_when(f"om {word} {unit_word} kl {hour}", now, STOCKHOLM)
+    local = _local(result)
+    today = now.astimezone(STOCKHOLM).date()
+    assert local.date() == today + timedelta(days=number * days) and local.hour == hour
