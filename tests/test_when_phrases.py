@@ -11,6 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from flows.i18n import use_locale
+from flows.meeting_form import read_when, when_confirmation, when_problem
 from flows.when_parser import (
     MONTHS,
     NUMBER_WORDS,
@@ -248,3 +250,41 @@ def test_om_n_weeks_or_days_is_that_many_days_ahead(now, count, unit, hour):
     local = _local(result)
     today = now.astimezone(STOCKHOLM).date()
     assert local.date() == today + timedelta(days=number * days) and local.hour == hour
+
+
+@pytest.mark.parametrize(
+    ("text", "now", "locale", "said"),
+    [
+        ("idag 9", TUESDAY_MORNING, "sv", "tisdag 24 november 2026, 09:00 har redan varit."),
+        ("idag 9", TUESDAY_MORNING, "en", "Tuesday 24 November 2026, 09:00 has already passed."),
+        ("fredag 12 december kl 10", TUESDAY_MORNING, "en", "Saturday 12 December 2026 is not"),
+        (
+            "fredag 12 december kl 10",
+            TUESDAY_MORNING,
+            "sv",
+            "lördag 12 december 2026 är ingen fredag",
+        ),
+        ("om en vecka", TUESDAY_MORNING, "en", "I read Tuesday 1 December 2026, but the meeting"),
+        ("om en vecka", TUESDAY_MORNING, "en", "for example 1/12 10:00."),
+        ("29 mars 2.30", at(3, 20, 9), "en", "The clocks go forward one hour that night"),
+        ("29 mars 2.30", at(3, 20, 9), "en", "so Sunday 29 March 2026 has no 02:30."),
+        ("29 mars 2.30", at(3, 20, 9), "sv", "så 02:30 finns inte söndag 29 mars 2026."),
+    ],
+)
+def test_a_refusal_says_in_words_what_was_read(text, now, locale, said):
+    with use_locale(locale):
+        assert said in when_problem(parse_when(text, now, STOCKHOLM))
+
+
+def test_the_autumn_confirmation_names_the_shift_and_offers_both():
+    before = at(10, 20, 9)
+    draft = read_when("söndag 02:30", before, "Europe/Stockholm")
+    with use_locale("en"):
+        reply = when_confirmation(draft, "Europe/Stockholm", lambda label, value: (label, value))
+    assert "I understood: Sunday 25 October 2026, 02:30." in reply.text
+    assert "The clocks go back one hour that night, so 02:30 comes twice." in reply.text
+    assert reply.buttons == [
+        [("The first 02:30 (summer time)", "yes")],
+        [("The second 02:30 (winter time)", "second")],
+        [("No, I will write it again", "no")],
+    ]
