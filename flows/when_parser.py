@@ -51,6 +51,7 @@ from zoneinfo import ZoneInfo
 MAX_INPUT = 60  # longer text is not a date; do not run regexes over an essay
 NEAR_MONTHS = 3  # "fredag 13" looks for a Friday the 13th in this month and the next two
 MAX_DAYS_AHEAD = 365  # "om 400 dagar" is not a meeting date
+MAX_YEARS_AHEAD = 2  # "3/12/2062" neither
 
 _WORDS = json.loads((Path(__file__).with_name("data") / "when_words.json").read_text("utf-8"))
 
@@ -86,6 +87,7 @@ class WhenProblem(StrEnum):
     PAST = "past"
     NO_TIME = "no_time"  # a day, but the meeting needs a time too
     WRONG_WEEKDAY = "wrong_weekday"  # "fredag 14 december" when that is a Monday
+    TOO_FAR = "too_far"  # a year more than MAX_YEARS_AHEAD ahead: a typo, not a meeting
 
 
 @dataclass(frozen=True)
@@ -333,6 +335,10 @@ def _resolve(
                 WhenProblem.WRONG_WEEKDAY, read=_month_days(day, today, None), weekday=weekday
             )
         return found
+    if year is not None and year > today.year + MAX_YEARS_AHEAD:
+        raise _Unclear(WhenProblem.TOO_FAR)
+    if year is not None and year < today.year - 1:
+        raise _Unclear(WhenProblem.PAST)  # and no datetime before year 1 to build
     try:
         return date(year if year is not None else _year_for(month, day, today), month, day)
     except ValueError:

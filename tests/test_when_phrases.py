@@ -130,6 +130,8 @@ def test_tisdag_typed_on_a_tuesday_morning_is_next_tuesday_not_today():
         ("imorgon eller fredag 10", WhenProblem.UNCLEAR, None),
         ("idag imorgon 10", WhenProblem.UNCLEAR, None),
         ("om 500 dagar kl 10", WhenProblem.UNCLEAR, None),
+        ("3/12/2062 10:00", WhenProblem.TOO_FAR, None),
+        ("0001-01-01 0:30", WhenProblem.PAST, None),  # crashed on main (OverflowError)
     ],
 )
 def test_refusals_say_what_was_read(text, problem, read):
