@@ -51,7 +51,7 @@ from zoneinfo import ZoneInfo
 MAX_INPUT = 60  # longer text is not a date; do not run regexes over an essay
 NEAR_MONTHS = 3  # "fredag 13" looks for a Friday the 13th in this month and the next two
 MAX_DAYS_AHEAD = 365  # "om 400 dagar" is not a meeting date
-MAX_YEARS_AHEAD = 2  # "3/12/2062" neither
+MAX_YEARS_AHEAD = 5  # "3/12/2062" neither
 
 _WORDS = json.loads((Path(__file__).with_name("data") / "when_words.json").read_text("utf-8"))
 
