@@ -182,6 +182,12 @@ class CloseForm(StepFlow):
 
     async def take_action_what(self, answer: Answer) -> Outcome:
         if answer.choice == "done":
+            if not await self._feedback_candidates():
+                await self._set_feedback_owner(None)
+                return Next(
+                    "feedback_by",
+                    [Reply(_("You get back to the person yourself: nobody else was there."))],
+                )
             return Next("feedback_owner")
         text = (answer.text or "").strip()
         if not text:
@@ -216,18 +222,40 @@ class CloseForm(StepFlow):
         )
         return Next("action_what", [Reply(_("Added to the action plan."))])
 
+    # Who gets back to the person: never the person themself; the convenor ("me")
+    # always may, and is the one when nobody else was there.
+    async def _feedback_candidates(self) -> list[Attendee]:
+        return [
+            a
+            for a in await self._attendees()
+            if a.role is not AttendeeRole.PERSON_IN_FOCUS
+            and (a.staff_user_id is None or a.staff_user_id != self.staff.id)
+        ]
+
+    async def _set_feedback_owner(self, attendee_id: int | None) -> None:
+        """None: the convenor (their own seat, if they have one, carries the flag)."""
+        if attendee_id is None:
+            own = await Attendee.get_or_none(meeting=self.m, staff_user_id=self.staff.id)
+            attendee_id = own.id if own is not None else None
+        await Attendee.filter(meeting=self.m).update(gives_feedback=False)
+        if attendee_id is not None:
+            await Attendee.filter(id=attendee_id).update(gives_feedback=True)
+
     async def ask_feedback_owner(self) -> Reply:
-        return Reply(
-            _("Who gets back to the person after the meeting?"),
-            await self._attendee_buttons("f"),
-        )
+        rows = [[self.option(_("Me ({name})", name=self.staff.display_name), "me")]]
+        for a in await self._feedback_candidates():
+            name = a.person.first_name if a.person else a.staff_user.display_name
+            rows.append([self.option(f"{name} ({labels.role(a.role)})", f"f{a.id}")])
+        return Reply(_("Who gets back to the person after the meeting?"), rows)
 
     async def take_feedback_owner(self, answer: Answer) -> Outcome:
+        if answer.choice == "me":
+            await self._set_feedback_owner(None)
+            return Next("feedback_by")
         giver = await self._chosen_attendee(answer, "f")
-        if giver is None:
+        if giver is None or giver not in {a.id for a in await self._feedback_candidates()}:
             return need_button()
-        await Attendee.filter(meeting=self.m).update(gives_feedback=False)
-        await Attendee.filter(id=giver).update(gives_feedback=True)
+        await self._set_feedback_owner(giver)
         return Next("feedback_by")
 
     def _default_feedback_day(self) -> date:
@@ -315,9 +343,11 @@ class CloseForm(StepFlow):
 
 
 def ask_after_due(meeting: Meeting, now: datetime) -> bool:
-    """The bot asks for the notes by itself soon after the planned end."""
+    """The bot asks for the notes by itself soon after the planned end, of a meeting
+    whose information was sent (a draft never sent was not held with us)."""
     return (
         meeting.status in (MeetingStatus.DRAFT, MeetingStatus.PLANNED)
+        and meeting.info_sent_at is not None
         and meeting.ends_at is not None
         and meeting.ends_at <= now
         and meeting.after_asked_at is None

@@ -26,7 +26,7 @@ from flows.dialog import (
     StepFlow,
     need_button,
 )
-from flows.guard_rails import Caution, Seat, cautions
+from flows.guard_rails import Caution, cautions, crowded_agencies, meeting_seats
 from flows.i18n import SUPPORTED, _, current_locale
 from flows.phone import InvalidPhone, to_e164
 from flows.when_parser import Refused, WhenProblem, day_reading, parse_when, repeated_hour
@@ -188,8 +188,14 @@ def confirmed_when(draft: dict, answer: Answer, again: str) -> datetime | Outcom
 
 
 async def meeting_cautions(meeting: Meeting) -> list[Caution]:
-    seats = await Attendee.filter(meeting=meeting).values_list("role", "agency", "response")
-    return cautions((Seat(*seat) for seat in seats), meeting.interpreter_needed)
+    return cautions(await meeting_seats(meeting), meeting.interpreter_needed)
+
+
+async def caution_lines(meeting: Meeting) -> list[str]:
+    """Each warning in words, naming the agency where one is meant."""
+    seats = await meeting_seats(meeting)
+    crowded = crowded_agencies(seats)
+    return [f"⚠️ {labels.caution(c, crowded)}" for c in cautions(seats, meeting.interpreter_needed)]
 
 
 def _name(text: str | None) -> str | None:
@@ -608,8 +614,7 @@ class MeetingForm(StepFlow):
     # Guard rails --------------------------------------------------------
     async def ask_cautions(self) -> Reply:
         assert self.meeting is not None
-        found = await meeting_cautions(self.meeting)
-        lines = "\n".join(f"⚠️ {labels.caution(c)}" for c in found)
+        lines = "\n".join(await caution_lines(self.meeting))
         return Reply(
             _("Before you go on:\n{lines}", lines=lines),
             [
@@ -644,6 +649,34 @@ class MeetingForm(StepFlow):
             await meeting_card.card(self.meeting),
             await meeting_card.prep_item(self.meeting),
         ]
+
+    # /new again in the middle of /new ----------------------------------------
+    async def ask_restart(self) -> Reply:
+        assert self.meeting is not None
+        return Reply(
+            _(
+                "You are preparing meeting {id}. Do you want to drop it and start over?",
+                id=self.meeting.id,
+            ),
+            [
+                [self.option(_("Keep going"), "keep")],
+                [self.option(_("Drop it and start over"), "over")],
+            ],
+        )
+
+    async def take_restart(self, answer: Answer) -> Outcome:
+        from flows import meeting_changes  # imported late, as in finished()
+
+        resume = self.draft.pop("resume_step", None) or self.first_step
+        if answer.choice == "keep":
+            return Next(resume)
+        if answer.choice != "over":
+            self.draft["resume_step"] = resume
+            return need_button()
+        if self.meeting is not None and is_draft(self.meeting):
+            await meeting_changes.cancel(self.meeting, self.staff, clock.now())
+        self.meeting, self.draft = None, {}
+        return Next(self.first_step, [Reply(_("The draft is dropped. We start again."))])
 
 
 async def record_contact_consent(person: Person, staff_id: int, given_to: str) -> None:
