@@ -68,6 +68,10 @@ CORPUS = [
     ("söndag 11", at(11, 29, 11)),
     ("halv tio på fredag", at(11, 27, 9, 30)),
     ("halv två imorgon", at(11, 25, 13, 30)),
+    ("kvart över nio imorgon", at(11, 25, 9, 15)),
+    ("kvart i tio på fredag", at(11, 27, 9, 45)),
+    ("tomorrow at half past two", at(11, 25, 14, 30)),
+    ("quarter to ten on friday", at(11, 27, 9, 45)),
     ("fredag nästa vecka kl 10", at(12, 4, 10)),  # the Friday of next week
     ("on Thursday at 2pm", at(11, 26, 14)),
     ("next friday, 9:30", at(11, 27, 9, 30)),
