@@ -25,7 +25,7 @@ from flows.meeting_form import (
     when_problem,
 )
 from flows.schedule import next_working_day_after
-from flows.when_parser import Refused, parse_day, parse_when
+from flows.when_parser import Refused, parse_day
 from storage.models import (
     ActionItem,
     Attendee,
@@ -285,11 +285,22 @@ class CloseForm(StepFlow):
     async def take_next_meeting(self, answer: Answer) -> Outcome:
         if answer.choice == "none":
             self.m.next_meeting_at = None
-        else:
-            moment = parse_when(answer.text or "", clock.now(), ZoneInfo(self.m.timezone))
-            if isinstance(moment, Refused):
-                return Again(when_problem(moment))
-            self.m.next_meeting_at = moment
+            await self.m.save(update_fields=["next_meeting_at", "updated_at"])
+            return Next("confirm")
+        read = read_when(answer.text or "", clock.now(), self.m.timezone)
+        if isinstance(read, Refused):
+            return Again(when_problem(read))
+        self.draft.update(read)
+        return Next("next_meeting_confirm")
+
+    async def ask_next_meeting_confirm(self) -> Reply:
+        return when_confirmation(self.draft, self.m.timezone, self.option)
+
+    async def take_next_meeting_confirm(self, answer: Answer) -> Outcome:
+        moment = confirmed_when(self.draft, answer, again="next_meeting")
+        if not isinstance(moment, datetime):
+            return moment
+        self.m.next_meeting_at = moment
         await self.m.save(update_fields=["next_meeting_at", "updated_at"])
         return Next("confirm")
 

@@ -120,6 +120,7 @@ def when_problem(refused: Refused) -> str:
         WhenProblem.PAST: _("That time has already passed. Please give a time ahead."),
         WhenProblem.NO_TIME: _("Please write the time too, for example tuesday 10:00."),
         WhenProblem.WRONG_WEEKDAY: _("That weekday and that date do not match. Please check them."),
+        WhenProblem.TOO_FAR: _("That is more than five years ahead. Please check the year."),
     }[refused.problem]
 
 

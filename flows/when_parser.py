@@ -13,6 +13,7 @@ refusing what is unclear is the feature. Case, commas and a trailing dot aside:
     tisdag 10:00         nästa fredag kl 10             next tuesday 14:00
     14.30 på torsdag     tisdag nästa vecka kl 9        fredag den 13:e kl 10
     idag 15              imorgon kl 9.30                övermorgon halv tio
+    kvart i tio          tomorrow at half past two      quarter past 9 on friday
     om en vecka kl 10    om två veckor 13:15            in 3 days at 9
 
 Rules, each one a choice:
@@ -31,7 +32,8 @@ Rules, each one a choice:
   is the date: the nearest 13th that is a Friday in this month or the next two,
   and a weekday that does not match is refused.
 - Digits are the 24-hour clock ("kl 3" is 03:00); am/pm and em/fm count. Spelled
-  hours ("halv tre", "kl tio") are office hours: one to six is the afternoon.
+  hours and the clock phrases ("halv tre", "kvart i sju", "kl tio") are office
+  hours: one to six is the afternoon.
 - A wall-clock time the clocks skip (spring) is refused; one that comes twice
   (autumn) is read as the first, and `repeated_hour` gives the second so the
   conversation can ask which.
@@ -51,6 +53,7 @@ from zoneinfo import ZoneInfo
 MAX_INPUT = 60  # longer text is not a date; do not run regexes over an essay
 NEAR_MONTHS = 3  # "fredag 13" looks for a Friday the 13th in this month and the next two
 MAX_DAYS_AHEAD = 365  # "om 400 dagar" is not a meeting date
+MAX_YEARS_AHEAD = 5  # "3/12/2062" neither
 
 _WORDS = json.loads((Path(__file__).with_name("data") / "when_words.json").read_text("utf-8"))
 
@@ -69,9 +72,16 @@ DAYS_FROM_TODAY = _keyed(_WORDS["days_from_today"])
 NUMBER_WORDS = _keyed(_WORDS["numbers"])
 UNITS = _keyed(_WORDS["units_in_days"])
 _NEXT_WEEK = "nextweek#"  # what the "next week" phrases become before tokens are read
+# "kvart i", "half past": minutes from the hour named after; "halv" is -30.
+CLOCK_PHRASES = {"halv": -30} | {f"{minutes}#": int(minutes) for minutes in _WORDS["clock_phrases"]}
 _PHRASES = {
     **_WORDS["phrases"],
     **dict.fromkeys(_WORDS["next_week"], _NEXT_WEEK),
+    **{
+        phrase: f"{minutes}#"
+        for minutes, phrases in _WORDS["clock_phrases"].items()
+        for phrase in phrases
+    },
 }
 _PHRASE_RE = re.compile(
     r"(?<!\w)("
@@ -86,6 +96,7 @@ class WhenProblem(StrEnum):
     PAST = "past"
     NO_TIME = "no_time"  # a day, but the meeting needs a time too
     WRONG_WEEKDAY = "wrong_weekday"  # "fredag 14 december" when that is a Monday
+    TOO_FAR = "too_far"  # a year more than MAX_YEARS_AHEAD ahead: a typo, not a meeting
 
 
 @dataclass(frozen=True)
@@ -115,7 +126,7 @@ _ORDINAL = re.compile(r"(\d{1,2}):?(?:e|a|dje|st|nd|rd|th)")
 @dataclass(frozen=True)
 class _Token:
     kind: str  # iso, slashed, clock, ordinal, num, year, weekday, month, rel, numword,
-    #            unit, in, next, nextweek, at, half, am, pm
+    #            unit, in, next, nextweek, at, half (halv, kvart i: minutes), am, pm
     value: tuple[int | None, ...] = ()
 
     @property
@@ -157,6 +168,8 @@ def _token(word: str) -> _Token | None:
         return _Token("year", (int(word),))
     if word == _NEXT_WEEK:
         return _Token("nextweek")
+    if word in CLOCK_PHRASES or word in _WORDS["half"]:
+        return _Token("half", (CLOCK_PHRASES.get(word, -30),))
     for kind, table in (
         ("weekday", WEEKDAYS),
         ("month", MONTHS),
@@ -166,7 +179,7 @@ def _token(word: str) -> _Token | None:
     ):
         if word in table:
             return _Token(kind, (table[word],))
-    for kind in ("in", "next", "at", "half", "am", "pm"):
+    for kind in ("in", "next", "at", "am", "pm"):
         if word in _WORDS[kind]:
             return _Token(kind)
     if word in _WORDS["fillers"]:
@@ -223,10 +236,11 @@ def _read(tokens: list[_Token], today: date) -> _Parts:
             parts.days.append(today + timedelta(days=count * unit))
             i += 3
         elif kind == "half" and _is(tokens, i + 1, "num", "numword"):
-            hour = tokens[i + 1].number
+            hour = tokens[i + 1].number  # "halv tio", "kvart över 9", "quarter to ten"
             if not 1 <= hour <= 12:
                 raise _Unclear(WhenProblem.NO_SUCH_DATE)
-            parts.set_clock(_office_hour(hour - 1), 30)
+            hour, minute = divmod((hour * 60 + token.number) % (12 * 60), 60)
+            parts.set_clock(_office_hour(hour), minute)
             i += 2
         elif kind == "at" and _is(tokens, i + 1, "num", "clock", "numword", "half"):
             i += 1  # "kl 9": the number after is the hour, whatever follows
@@ -333,6 +347,10 @@ def _resolve(
                 WhenProblem.WRONG_WEEKDAY, read=_month_days(day, today, None), weekday=weekday
             )
         return found
+    if year is not None and year > today.year + MAX_YEARS_AHEAD:
+        raise _Unclear(WhenProblem.TOO_FAR)
+    if year is not None and year < today.year - 1:
+        raise _Unclear(WhenProblem.PAST)  # and no datetime before year 1 to build
     try:
         return date(year if year is not None else _year_for(month, day, today), month, day)
     except ValueError:

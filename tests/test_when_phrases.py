@@ -4,12 +4,20 @@ that morning is 47 minutes ahead today, and must be next Tuesday."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from flows.i18n import use_locale
+from flows.meeting_form import read_when, when_confirmation, when_problem
 from flows.when_parser import (
+    MONTHS,
+    NUMBER_WORDS,
+    UNITS,
+    WEEKDAYS,
     Refused,
     WhenProblem,
     day_reading,
@@ -60,6 +68,10 @@ CORPUS = [
     ("söndag 11", at(11, 29, 11)),
     ("halv tio på fredag", at(11, 27, 9, 30)),
     ("halv två imorgon", at(11, 25, 13, 30)),
+    ("kvart över nio imorgon", at(11, 25, 9, 15)),
+    ("kvart i tio på fredag", at(11, 27, 9, 45)),
+    ("tomorrow at half past two", at(11, 25, 14, 30)),
+    ("quarter to ten on friday", at(11, 27, 9, 45)),
     ("fredag nästa vecka kl 10", at(12, 4, 10)),  # the Friday of next week
     ("on Thursday at 2pm", at(11, 26, 14)),
     ("next friday, 9:30", at(11, 27, 9, 30)),
@@ -122,6 +134,8 @@ def test_tisdag_typed_on_a_tuesday_morning_is_next_tuesday_not_today():
         ("imorgon eller fredag 10", WhenProblem.UNCLEAR, None),
         ("idag imorgon 10", WhenProblem.UNCLEAR, None),
         ("om 500 dagar kl 10", WhenProblem.UNCLEAR, None),
+        ("3/12/2062 10:00", WhenProblem.TOO_FAR, None),
+        ("0001-01-01 0:30", WhenProblem.PAST, None),  # crashed on main (OverflowError)
     ],
 )
 def test_refusals_say_what_was_read(text, problem, read):
@@ -175,3 +189,108 @@ def test_due_days_take_the_same_phrases(text, expected):
 
 def test_a_due_day_with_a_time_is_not_a_day():
     assert parse_day("fredag kl 10", TUESDAY_MORNING.date()) == Refused(WhenProblem.UNCLEAR)
+
+
+NOWS = st.datetimes(
+    min_value=datetime(2026, 1, 1), max_value=datetime(2030, 12, 31), timezones=st.just(UTC)
+)
+SOME = settings(max_examples=400, deadline=None)
+
+
+def _local(result: datetime) -> datetime:
+    assert result.tzinfo is UTC
+    return result.astimezone(STOCKHOLM)
+
+
+@SOME
+@given(
+    now=NOWS,
+    weekday=st.sampled_from(sorted(WEEKDAYS.items())),
+    hour=st.integers(0, 23),
+    minute=st.integers(0, 59),
+    style=st.sampled_from(["{w} {H}:{M:02d}", "{w} kl {H}.{M:02d}", "{H}:{M:02d} på {w}"]),
+)
+def test_any_weekday_spelling_is_the_next_such_day_after_today(now, weekday, hour, minute, style):
+    word, number = weekday
+    result = parse_when(style.format(w=word, H=hour, M=minute), now, STOCKHOLM)
+    if isinstance(result, Refused):  # only the hour the clocks skip
+        assert result.problem is WhenProblem.NO_SUCH_DATE and isinstance(result.read, datetime)
+        return
+    local, today = _local(result), now.astimezone(STOCKHOLM).date()
+    assert local.weekday() == number and 1 <= (local.date() - today).days <= 7
+    assert (local.hour, local.minute) == (hour, minute)
+
+
+@SOME
+@given(
+    now=NOWS,
+    month=st.sampled_from(sorted(MONTHS.items())),
+    day=st.integers(1, 31),
+    hour=st.integers(7, 18),
+    style=st.sampled_from(["{d} {m} {H}:00", "den {d} {m} kl {H}", "{m} {d} at {H}:00"]),
+)
+def test_any_month_spelling_reads_the_next_such_date(now, month, day, hour, style):
+    word, number = month
+    result = parse_when(style.format(d=day, m=word, H=hour), now, STOCKHOLM)
+    if isinstance(result, Refused):  # 31 April; or today, at an hour gone (not next year)
+        today = now.astimezone(STOCKHOLM).date()
+        assert result.problem is WhenProblem.NO_SUCH_DATE or (
+            result.problem is WhenProblem.PAST and result.read.date() == today
+        )
+        return
+    local = _local(result)
+    assert (local.month, local.day, local.hour) == (number, day, hour)
+    assert timedelta(0) < result - now < timedelta(days=367)
+
+
+@SOME
+@given(
+    now=NOWS,
+    count=st.sampled_from(sorted((n, w) for w, n in NUMBER_WORDS.items())),
+    unit=st.sampled_from(sorted((d, w) for w, d in UNITS.items())),
+    hour=st.integers(7, 18),
+)
+def test_om_n_weeks_or_days_is_that_many_days_ahead(now, count, unit, hour):
+    (number, word), (days, unit_word) = count, unit
+    result = parse_when(f"om {word} {unit_word} kl {hour}", now, STOCKHOLM)
+    local = _local(result)
+    today = now.astimezone(STOCKHOLM).date()
+    assert local.date() == today + timedelta(days=number * days) and local.hour == hour
+
+
+@pytest.mark.parametrize(
+    ("text", "now", "locale", "said"),
+    [
+        ("idag 9", TUESDAY_MORNING, "sv", "tisdag 24 november 2026, 09:00 har redan varit."),
+        ("idag 9", TUESDAY_MORNING, "en", "Tuesday 24 November 2026, 09:00 has already passed."),
+        ("fredag 12 december kl 10", TUESDAY_MORNING, "en", "Saturday 12 December 2026 is not"),
+        (
+            "fredag 12 december kl 10",
+            TUESDAY_MORNING,
+            "sv",
+            "lördag 12 december 2026 är ingen fredag",
+        ),
+        ("om en vecka", TUESDAY_MORNING, "en", "I read Tuesday 1 December 2026, but the meeting"),
+        ("om en vecka", TUESDAY_MORNING, "en", "for example 1/12 10:00."),
+        ("29 mars 2.30", at(3, 20, 9), "en", "The clocks go forward one hour that night"),
+        ("29 mars 2.30", at(3, 20, 9), "en", "so Sunday 29 March 2026 has no 02:30."),
+        ("29 mars 2.30", at(3, 20, 9), "sv", "så 02:30 finns inte söndag 29 mars 2026."),
+    ],
+)
+def test_a_refusal_says_in_words_what_was_read(text, now, locale, said):
+    with use_locale(locale):
+        assert said in when_problem(parse_when(text, now, STOCKHOLM))
+
+
+def test_the_autumn_confirmation_names_the_shift_and_offers_both():
+    before = at(10, 20, 9)
+    draft = read_when("söndag 02:30", before, "Europe/Stockholm")
+    with use_locale("en"):
+        reply = when_confirmation(draft, "Europe/Stockholm", lambda label, value: (label, value))
+    assert "I understood: Sunday 25 October 2026, 02:30." in reply.text
+    assert "The clocks go back one hour that night, so 02:30 comes twice." in reply.text
+    assert reply.buttons == [
+        [("The first 02:30 (summer time)", "yes")],
+        [("The second 02:30 (winter time)", "second")],
+        [("No, I will write it again", "no")],
+    ]
