@@ -203,7 +203,6 @@ async def _page_link(message: OutboxMessage, meeting: Meeting) -> str:
     return _("Read more: {link}", link=info_link(token, message.locale))
 
 
-
 def fits_sms_budget(text: str) -> bool:
     parts = sms_parts(text)
     return parts.parts <= INFO_PARTS[parts.encoding]
