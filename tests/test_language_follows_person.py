@@ -298,3 +298,35 @@ def _insert(con: sqlite3.Connection, table: str, **values: object) -> int:
     marks = ", ".join("?" for _ in values)
     cursor = con.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(values.values()))
     return int(cursor.lastrowid or 0)
+
+
+async def test_editing_the_purpose_drops_the_stale_version_and_asks_again(db):
+    from flows.dialog import Answer, Finish, Next
+    from flows.meeting_form import MeetingForm
+    from storage.models import ConversationState
+
+    meeting = await a_meeting("en")
+    meeting.person_texts = {"purpose": {"en": EN_PURPOSE}}
+    await meeting.save()
+    karin = await StaffUser.get(telegram_user_id=KARIN)
+    state = await ConversationState.create(staff_user=karin, draft={"editing": True})
+    form = MeetingForm(karin, state, meeting)
+    outcome = await form.take_purpose(Answer(text="Vi pratar om pengar."))
+    assert isinstance(outcome, Next) and outcome.step == "purpose_for_person"
+    assert (await Meeting.get(id=meeting.id)).person_texts.get("purpose") is None
+    asked = await form.ask_purpose_for_person()
+    assert "Sara får meddelanden på engelska" in asked.text
+    outcome = await form.take_purpose_for_person(Answer(text="We talk about money."))
+    assert isinstance(outcome, Finish)
+    stored = await Meeting.get(id=meeting.id)
+    assert stored.person_texts["purpose"] == {"en": "We talk about money."}
+
+
+async def test_retention_removes_the_words_given_in_the_persons_language(db):
+    from flows import retention
+
+    meeting = await a_meeting("en")
+    meeting.person_texts = {"purpose": {"en": EN_PURPOSE}, "decisions": {"en": "In April."}}
+    await meeting.save()
+    await retention._anonymise_meeting(meeting.id, MONDAY_9)
+    assert not (await Meeting.get(id=meeting.id)).person_texts
