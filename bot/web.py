@@ -24,9 +24,14 @@ MAX_BODY_BYTES = 256 * 1024  # webhooks are small; anything larger is a clean 41
 
 
 async def healthz(request: web.Request) -> web.Response:
-    if await healthy():
-        return web.json_response({"status": "ok"})
-    return web.json_response({"status": "database unavailable"}, status=503)
+    """200 when all is well; 503 with the reason when the database or Telegram is out
+    (the server itself goes on: webhooks are still taken, inbound SMS stored)."""
+    if not await healthy():
+        return web.json_response({"status": "database unavailable"}, status=503)
+    problem = request.app[SERVICES].telegram_problem
+    if problem is not None:
+        return web.json_response({"status": "degraded", "reason": problem}, status=503)
+    return web.json_response({"status": "ok"})
 
 
 async def telegram_webhook(request: web.Request) -> web.Response:

@@ -5,8 +5,10 @@ Functions, not constants: `_()` reads the locale of the update at call time.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flows.guard_rails import Caution
-from flows.i18n import _
+from flows.i18n import _, ngettext
 from storage.models import Agency, Attendee, AttendeeRole, Channel, MeetingKind, MeetingStatus
 
 LANGUAGE_NAMES = {"sv": "Svenska", "en": "English", "ar": "العربية"}  # each in its own language
@@ -59,7 +61,14 @@ def status(value: MeetingStatus) -> str:
     }[value]
 
 
-def caution(value: Caution) -> str:
+def caution(value: Caution, agencies: Sequence[Agency] = ()) -> str:
+    if value is Caution.SAME_AGENCY and agencies:
+        return ngettext(
+            "More than one person comes from {agencies}. One per agency is usually enough.",
+            "More than one person comes from each of {agencies}. One per agency is usually enough.",
+            len(agencies),
+            agencies=", ".join(agency(a) for a in agencies),
+        )
     return {
         Caution.FK_WITHOUT_PERSON: _(
             "Försäkringskassan may not take part without the person in focus."

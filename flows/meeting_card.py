@@ -5,10 +5,11 @@ from __future__ import annotations
 from flows import checklists, labels, templates
 from flows.dialog import Button, Reply
 from flows.i18n import _, current_locale
-from flows.meeting_form import meeting_cautions, moment_text
+from flows.meeting_form import caution_lines, moment_text
 from flows.staff import meeting_button
 from storage.models import (
     Attendee,
+    AttendeeResponse,
     AttendeeRole,
     Channel,
     Checklist,
@@ -67,6 +68,12 @@ async def _person_consented(meeting: Meeting) -> bool:
     ).exists()
 
 
+async def _person_may_come(meeting: Meeting) -> bool:
+    return await Attendee.filter(
+        meeting=meeting, role=AttendeeRole.PERSON_IN_FOCUS
+    ).exclude(response=AttendeeResponse.DECLINED).exists()
+
+
 async def telegram_person_without_chat(meeting: Meeting) -> Person | None:
     """The person in focus prefers Telegram but has not opened the bot yet."""
     attendee = await Attendee.get_or_none(
@@ -95,9 +102,9 @@ async def card(meeting: Meeting) -> Reply:
         "",
         *await _attendee_lines(meeting),
     ]
-    found = await meeting_cautions(meeting)
-    if found:
-        lines += ["", *(f"⚠️ {labels.caution(c)}" for c in found)]
+    warnings = await caution_lines(meeting)
+    if warnings:
+        lines += ["", *warnings]
     lines += [
         "",
         _("Preparation: {bar}", bar=await progress_line(meeting, Checklist.PREPARATION)),
@@ -133,6 +140,8 @@ async def card(meeting: Meeting) -> Reply:
             buttons.append(
                 [meeting_action(meeting, _("✗ The person withdrew consent"), "consent", "withdraw")]
             )
+        if await _person_may_come(meeting):
+            buttons.append([meeting_action(meeting, _("🚫 The person cannot come"), "absent")])
     elif meeting.closed_at is None and meeting.status is not MeetingStatus.CANCELLED:
         buttons = [[meeting_action(meeting, _("📝 After"), "after")]]
     return Reply("\n".join(lines), buttons)

@@ -7,18 +7,29 @@ typed before lost. The same steps edit one field of a prepared meeting.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 
 from flows import labels, lix, own_words
 from flows.clock import clock
-from flows.dialog import Again, Answer, Finish, Next, Outcome, Reply, StepFlow, need_button
-from flows.guard_rails import Caution, Seat, cautions
+from flows.dialog import (
+    Again,
+    Answer,
+    Button,
+    Finish,
+    Next,
+    Outcome,
+    Reply,
+    StepFlow,
+    need_button,
+)
+from flows.guard_rails import Caution, cautions, crowded_agencies, meeting_seats
 from flows.i18n import SUPPORTED, _, current_locale
 from flows.phone import InvalidPhone, to_e164
-from flows.when_parser import Refused, WhenProblem, parse_when
+from flows.when_parser import Refused, WhenProblem, day_reading, parse_when, repeated_hour
 from storage.models import (
     Agency,
     Attendee,
@@ -60,7 +71,46 @@ def moment_text(moment: datetime, tz: str) -> str:
     )
 
 
-def when_problem(problem: WhenProblem) -> str:
+def day_text(day: date) -> str:
+    """'tisdag 24 november 2026' in the reader's language."""
+    return format_date(day, "EEEE d MMMM y", locale=current_locale())
+
+
+def _wall_text(moment: datetime) -> str:
+    """A wall-clock moment in its own zone, as moment_text shows it."""
+    return format_datetime(
+        moment, "EEEE d MMMM y, HH:mm", tzinfo=moment.tzinfo, locale=current_locale()
+    )
+
+
+def when_problem(refused: Refused) -> str:
+    """Why a date was refused, naming what was read where that helps."""
+    read = refused.read
+    if refused.problem is WhenProblem.PAST and isinstance(read, datetime):
+        return _("{moment} has already passed. Please give a time ahead.", moment=_wall_text(read))
+    if refused.problem is WhenProblem.PAST and isinstance(read, date):
+        return _("{day} has already passed. Please give a day ahead.", day=day_text(read))
+    if refused.problem is WhenProblem.NO_SUCH_DATE and isinstance(read, datetime):
+        return _(
+            "The clocks go forward one hour that night, so {day} has no {time}. "
+            "Please choose another time.",
+            day=day_text(read.date()),
+            time=read.strftime("%H:%M"),
+        )
+    if refused.problem is WhenProblem.NO_TIME and isinstance(read, date):
+        return _(
+            "I read {day}, but the meeting needs a time too. Please write the day and "
+            "the time together, for example {example}.",
+            day=day_text(read),
+            example=f"{read.day}/{read.month} 10:00",
+        )
+    if refused.problem is WhenProblem.WRONG_WEEKDAY and isinstance(read, date):
+        asked = read + timedelta(days=(refused.weekday or 0) - read.weekday())
+        return _(
+            "{day} is not a {weekday}. Please check the day and the date.",
+            day=day_text(read),
+            weekday=format_date(asked, "EEEE", locale=current_locale()),
+        )
     return {
         WhenProblem.UNCLEAR: _(
             "I could not read that as a date and time. Try for example "
@@ -68,12 +118,83 @@ def when_problem(problem: WhenProblem) -> str:
         ),
         WhenProblem.NO_SUCH_DATE: _("That date or time does not exist. Please check it."),
         WhenProblem.PAST: _("That time has already passed. Please give a time ahead."),
-    }[problem]
+        WhenProblem.NO_TIME: _("Please write the time too, for example tuesday 10:00."),
+        WhenProblem.WRONG_WEEKDAY: _("That weekday and that date do not match. Please check them."),
+    }[refused.problem]
+
+
+def read_when(text: str, now: datetime, tz: str) -> dict[str, str | None] | Refused:
+    """What the convenor typed, as a draft for `when_confirm`: the moment, and what
+    else it might have meant (a Friday the 13th, the second 02:30 of an autumn night)."""
+    zone = ZoneInfo(tz)
+    moment = parse_when(text, now, zone)
+    if isinstance(moment, Refused):
+        return moment
+    second, day = repeated_hour(moment, zone), day_reading(text, now, zone)
+    return {
+        "when": moment.isoformat(),
+        "when_second": second.isoformat() if second else None,
+        "when_day": day.isoformat() if day else None,
+    }
+
+
+def when_confirmation(draft: dict, tz: str, option: Callable[[str, str], Button]) -> Reply:
+    """The full date back to the convenor, with buttons; the autumn night's hour that
+    comes twice is named and chosen."""
+    moment = datetime.fromisoformat(draft["when"])
+    shown = moment_text(moment, tz)
+    no = option(_("No, I will write it again"), "no")
+    if draft.get("when_second"):
+        wall = moment.astimezone(ZoneInfo(tz)).strftime("%H:%M")
+        text = _(
+            "I understood: {moment}. The clocks go back one hour that night, so {time} "
+            "comes twice. Which one?",
+            moment=shown,
+            time=wall,
+        )
+        buttons: list[list[Button]] = [
+            [option(_("The first {time} (summer time)", time=wall), "yes")],
+            [option(_("The second {time} (winter time)", time=wall), "second")],
+            [no],
+        ]
+        return Reply(text, buttons)
+    text = _("I understood: {moment}. Is that right?", moment=shown)
+    if draft.get("when_day"):
+        day = date.fromisoformat(draft["when_day"])
+        text += "\n" + _(
+            "If you meant {day}, write the date and the time, for example {example}.",
+            day=day_text(day),
+            example=f"{day.day}/{day.month} 10:00",
+        )
+    return Reply(text, [[option(_("Yes"), "yes"), no]])
+
+
+def confirmed_when(draft: dict, answer: Answer, again: str) -> datetime | Outcome:
+    """The moment the convenor confirmed; else what to do: the step `again` (to write
+    it again, or because it is too late now), or tap a button."""
+    if answer.choice == "no":
+        for key in ("when", "when_second", "when_day"):
+            draft.pop(key, None)
+        return Next(again)
+    if answer.choice not in ("yes", "second") or "when" not in draft:
+        return need_button()
+    first, second = draft.pop("when"), draft.pop("when_second", None)
+    draft.pop("when_day", None)
+    moment = datetime.fromisoformat(second if answer.choice == "second" and second else first)
+    if moment <= clock.now():  # confirmed too late
+        return Next(again, [Reply(when_problem(Refused(WhenProblem.PAST)))])
+    return moment
 
 
 async def meeting_cautions(meeting: Meeting) -> list[Caution]:
-    seats = await Attendee.filter(meeting=meeting).values_list("role", "agency", "response")
-    return cautions((Seat(*seat) for seat in seats), meeting.interpreter_needed)
+    return cautions(await meeting_seats(meeting), meeting.interpreter_needed)
+
+
+async def caution_lines(meeting: Meeting) -> list[str]:
+    """Each warning in words, naming the agency where one is meant."""
+    seats = await meeting_seats(meeting)
+    crowded = crowded_agencies(seats)
+    return [f"⚠️ {labels.caution(c, crowded)}" for c in cautions(seats, meeting.interpreter_needed)]
 
 
 def _name(text: str | None) -> str | None:
@@ -216,8 +337,8 @@ class MeetingForm(StepFlow):
     async def ask_when(self) -> Reply:
         return Reply(
             _(
-                "When is the meeting? For example 2026-12-03 10:00, 3/12 10:00, "
-                "tuesday 10:00 or tomorrow 9."
+                "When is the meeting? For example 3 december 10:00, friday 13:00, "
+                "tomorrow 9.30 or 3/12 10:00."
             )
         )
 
@@ -225,32 +346,21 @@ class MeetingForm(StepFlow):
         if answer.text is None:
             return Again(_("Please write the date and time as a message."))
         assert self.meeting is not None
-        moment = parse_when(answer.text, clock.now(), ZoneInfo(self.meeting.timezone))
-        if isinstance(moment, Refused):
-            return Again(when_problem(moment.problem))
-        self.draft["when"] = moment.isoformat()
+        read = read_when(answer.text, clock.now(), self.meeting.timezone)
+        if isinstance(read, Refused):
+            return Again(when_problem(read))
+        self.draft.update(read)
         return Next("when_confirm")
 
     async def ask_when_confirm(self) -> Reply:
         assert self.meeting is not None
-        moment = datetime.fromisoformat(self.draft["when"])
-        return Reply(
-            _(
-                "I understood: {moment}. Is that right?",
-                moment=moment_text(moment, self.meeting.timezone),
-            ),
-            [[self.option(_("Yes"), "yes"), self.option(_("No, I will write it again"), "no")]],
-        )
+        return when_confirmation(self.draft, self.meeting.timezone, self.option)
 
     async def take_when_confirm(self, answer: Answer) -> Outcome:
-        if answer.choice == "no":
-            return Next("when")
-        if answer.choice != "yes":
-            return need_button()
+        moment = confirmed_when(self.draft, answer, again="when")
+        if not isinstance(moment, datetime):
+            return moment
         assert self.meeting is not None
-        moment = datetime.fromisoformat(self.draft.pop("when"))
-        if moment <= clock.now():  # confirmed too late
-            return Next("when", [Reply(when_problem(WhenProblem.PAST))])
         length = (
             self.meeting.ends_at - self.meeting.starts_at
             if self.meeting.starts_at and self.meeting.ends_at
@@ -555,8 +665,7 @@ class MeetingForm(StepFlow):
     # Guard rails --------------------------------------------------------
     async def ask_cautions(self) -> Reply:
         assert self.meeting is not None
-        found = await meeting_cautions(self.meeting)
-        lines = "\n".join(f"⚠️ {labels.caution(c)}" for c in found)
+        lines = "\n".join(await caution_lines(self.meeting))
         return Reply(
             _("Before you go on:\n{lines}", lines=lines),
             [
@@ -591,6 +700,34 @@ class MeetingForm(StepFlow):
             await meeting_card.card(self.meeting),
             await meeting_card.prep_item(self.meeting),
         ]
+
+    # /new again in the middle of /new ----------------------------------------
+    async def ask_restart(self) -> Reply:
+        assert self.meeting is not None
+        return Reply(
+            _(
+                "You are preparing meeting {id}. Do you want to drop it and start over?",
+                id=self.meeting.id,
+            ),
+            [
+                [self.option(_("Keep going"), "keep")],
+                [self.option(_("Drop it and start over"), "over")],
+            ],
+        )
+
+    async def take_restart(self, answer: Answer) -> Outcome:
+        from flows import meeting_changes  # imported late, as in finished()
+
+        resume = self.draft.pop("resume_step", None) or self.first_step
+        if answer.choice == "keep":
+            return Next(resume)
+        if answer.choice != "over":
+            self.draft["resume_step"] = resume
+            return need_button()
+        if self.meeting is not None and is_draft(self.meeting):
+            await meeting_changes.cancel(self.meeting, self.staff, clock.now())
+        self.meeting, self.draft = None, {}
+        return Next(self.first_step, [Reply(_("The draft is dropped. We start again."))])
 
 
 async def record_contact_consent(person: Person, staff_id: int, given_to: str) -> None:

@@ -12,8 +12,9 @@ from datetime import datetime
 from tortoise.transactions import in_transaction
 
 from flows import survey
+from flows.campaign import cancel_reminders, restore_reminders
 from flows.i18n import _, use_locale
-from flows.keywords import Keyword, keyword, normalise
+from flows.keywords import Keyword, keyword, says_not_coming
 from flows.templates import when
 from storage.models import (
     ActorKind,
@@ -33,7 +34,6 @@ from storage.models import (
 )
 
 _OPEN = (MeetingStatus.DRAFT, MeetingStatus.PLANNED)
-_BARE_NO = {"nej", "no", "n", "لا"}  # a plain no answers an open question
 
 
 async def next_attendance(person: Person, now: datetime) -> Attendee | None:
@@ -60,8 +60,8 @@ async def handle_reply(person: Person, text: str, via: str, now: datetime) -> tu
         if word is Keyword.HELP:
             return "help", _help_text(attendance)
         question = await survey.open_question(person, now)
-        # "kan inte komma" stays a decline even while a question is open.
-        if question is not None and not (word is Keyword.NO and normalise(text) not in _BARE_NO):
+        # A plain "nej tack" answers an open question; "kan inte komma" stays a decline.
+        if question is not None and not says_not_coming(text):
             outcome = await survey.answer(person, question, text, now)
             if outcome.alert is not None:
                 await _alert_convenor(
@@ -146,9 +146,12 @@ def _help_text(attendance: Attendee | None) -> str:
 
 
 async def respond(attendance: Attendee, person: Person, coming: bool, now: datetime) -> str:
+    declined_before = attendance.response is AttendeeResponse.DECLINED
     attendance.response = AttendeeResponse.CONFIRMED if coming else AttendeeResponse.DECLINED
     attendance.responded_at = now
     await attendance.save(update_fields=["response", "responded_at"])
+    if coming and declined_before and attendance.person_id is not None:
+        await restore_reminders(attendance, now)
     meeting = attendance.meeting
     day, clock = when(meeting, person.language)
     if coming:
@@ -156,6 +159,7 @@ async def respond(attendance: Attendee, person: Person, coming: bool, now: datet
         if attendance.role is AttendeeRole.PERSON_IN_FOCUS and not await _wish_asked(attendance):
             return thanks + " " + await survey.ask_wish(attendance, person, now)
         return thanks
+    await cancel_reminders(attendance)
     await _alert_convenor(
         meeting,
         "alert_declined",

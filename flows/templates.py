@@ -14,6 +14,7 @@ from datetime import date
 from babel.dates import format_date
 
 from flows import labels, own_words, survey
+from flows.guard_rails import Caution, cautions, meeting_seats
 from flows.i18n import _, use_locale
 from flows.info_page import ensure_info_token
 from flows.links import info_link
@@ -23,6 +24,7 @@ from storage.models import (
     ActionItem,
     Agency,
     Attendee,
+    AttendeeResponse,
     AttendeeRole,
     Channel,
     Meeting,
@@ -43,16 +45,34 @@ async def _first_name(message: OutboxMessage) -> str:
     return ""
 
 
+async def _has_confirmed(message: OutboxMessage, meeting: Meeting) -> bool:
+    """Read when the reminder is composed: a yes that came after the row was planned counts."""
+    if message.person_id is None:
+        return False
+    return await Attendee.exists(
+        meeting_id=meeting.id, person_id=message.person_id, response=AttendeeResponse.CONFIRMED
+    )
+
+
 async def reminder_participant(message: OutboxMessage, meeting: Meeting | None) -> str:
     assert meeting is not None
     day, clock = when(meeting, message.locale)
+    facts = {
+        "name": await _first_name(message),
+        "day": day,
+        "time": clock,
+        "place": meeting.place,
+    }
+    if await _has_confirmed(message, meeting):
+        return _(
+            "Hi {name}! A reminder: your meeting is on {day} at {time}. Place: {place}. "
+            "Thank you for saying you will come. If you cannot come after all, reply NO.",
+            **facts,
+        )
     return _(
         "Hi {name}! A reminder: your meeting is on {day} at {time}. Place: {place}. "
         "Reply YES if you are coming. Reply NO if you cannot come.",
-        name=await _first_name(message),
-        day=day,
-        time=clock,
-        place=meeting.place,
+        **facts,
     )
 
 
@@ -248,12 +268,17 @@ async def alert_declined(message: OutboxMessage, meeting: Meeting | None) -> str
     assert meeting is not None
     attendee = await Attendee.get(id=message.params["attendee_id"]).prefetch_related("person")
     day, clock = when(meeting, message.locale)
-    return _(
+    text = _(
         "{name} cannot come to the meeting on {day} at {time}. Find a new time and tell them.",
         name=attendee.person.first_name if attendee.person else "?",
         day=day,
         time=clock,
     )
+    # Without the person, Försäkringskassan may not take part: say so while FK still comes.
+    found = cautions(await meeting_seats(meeting), meeting.interpreter_needed)
+    if attendee.role is AttendeeRole.PERSON_IN_FOCUS and Caution.FK_WITHOUT_PERSON in found:
+        text += "\n⚠️ " + labels.caution(Caution.FK_WITHOUT_PERSON)
+    return text
 
 
 async def _named_person(message: OutboxMessage) -> str:
@@ -367,16 +392,28 @@ async def after_summary(message: OutboxMessage, meeting: Meeting | None) -> str:
                 "{who} will do this by {day}: {what}", who=who, day=day, what=_sentence(item.what)
             )
         lines.append(line)
-    giver = next((a for a in attendees.values() if a.gives_feedback), None)
-    if giver is not None and meeting.feedback_due is not None:
+    if meeting.feedback_due is not None:
         lines.append(
             _(
                 "{who} will contact you by {day}.",
-                who=_attendee_name(giver),
+                who=await _feedback_giver(meeting, list(attendees.values())),
                 day=_short_date(meeting.feedback_due, message.locale),
             )
         )
     return " ".join(lines)
+
+
+async def _feedback_giver(meeting: Meeting, attendees: list[Attendee]) -> str:
+    """Who gets back to the person: the attendee chosen at /after, else the convenor.
+    Never the person in focus themself (older meetings could have chosen them)."""
+    giver = next(
+        (a for a in attendees if a.gives_feedback and a.role is not AttendeeRole.PERSON_IN_FOCUS),
+        None,
+    )
+    if giver is not None:
+        return _attendee_name(giver)
+    convenor = await meeting.convenor if meeting.convenor_id else None
+    return convenor.display_name.split(" ")[0] if convenor is not None else "?"
 
 
 async def plain_text(message: OutboxMessage, meeting: Meeting | None) -> str:

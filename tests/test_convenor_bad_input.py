@@ -169,7 +169,7 @@ async def test_guard_rails_warn_and_are_overridden_with_one_tap(process):
     warning = chat.last()
     for expected in (
         "The referrer is not invited.",
-        "More than one person comes from the same agency.",
+        "More than one person comes from Försäkringskassan.",  # it names the agency
         "An interpreter is needed, but none is invited.",
     ):
         assert expected in warning

@@ -20,6 +20,7 @@ from storage.models import (
     ActionItem,
     Agency,
     Attendee,
+    AttendeeResponse,
     AttendeeRole,
     Channel,
     Meeting,
@@ -123,6 +124,19 @@ async def rendered(locale: str) -> dict[str, str]:
             next_attempt_at=meeting.starts_at,
         )
         texts[template] = await render(message, meeting)
+    # After her yes the reminder reads differently: checked the same way.
+    await Attendee.filter(meeting=meeting, person=amina).update(response=AttendeeResponse.CONFIRMED)
+    message = await OutboxMessage.create(
+        meeting=meeting,
+        person=amina,
+        channel=Channel.SMS,
+        kind="test",
+        template="reminder_participant",
+        locale=locale,
+        due_at=meeting.starts_at,
+        next_attempt_at=meeting.starts_at,
+    )
+    texts["reminder_participant:confirmed"] = await render(message, meeting)
     with use_locale(locale):
         for question in (*survey.QUESTIONS, survey.WISH):
             texts[f"question:{question.key}"] = survey.question_text(question)
