@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_datetime
 from icalendar import Calendar, Event
 
-from flows import labels
+from flows import labels, own_words
 from flows.i18n import SUPPORTED, _, normalise_locale, use_locale
 from flows.meeting_time import when
 from storage.models import Agency, Attendee, InfoLink, Meeting, MeetingStatus
@@ -38,6 +38,7 @@ class AttendeeLine:
     name: str
     agency: str  # the agency's label in the page's language, "" when none
     why: str
+    why_note: str = ""  # "(in Swedish)" when `why` is not in the page's language
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class InfoView:
     attendee_id: int | None  # whose link opened the page (None: a link from before 0005)
     locale: str
     purpose: str
+    purpose_note: str  # "(in Swedish)" when the purpose is not in the page's language
     day: str  # "tisdag 3 december"
     start: str  # "10:00"
     end: str
@@ -59,6 +61,10 @@ class InfoView:
     attendees: tuple[AttendeeLine, ...]
     convenor_name: str  # "" when the meeting has no convenor yet
     composed_at: datetime
+
+    @property
+    def has_whys(self) -> bool:
+        return any(line.why for line in self.attendees)
 
 
 @dataclass(frozen=True)
@@ -126,12 +132,15 @@ async def _compose(
         .prefetch_related("person", "staff_user")
     )
     with use_locale(text_locale(locale)):
-        lines = tuple(line for a in attendees if (line := _line(a)) is not None)
+        lines = tuple(line for a in attendees if (line := _line(a, meeting, locale)) is not None)
+        purpose = own_words.for_reader(meeting, own_words.PURPOSE, meeting.purpose, locale)
+        purpose_note = _note(purpose.foreign)
     return InfoView(
         meeting_id=meeting.id,
         attendee_id=attendee_id,
         locale=locale,
-        purpose=meeting.purpose,
+        purpose=purpose.text,
+        purpose_note=purpose_note,
         day=day,
         start=start,
         end=end,
@@ -146,7 +155,11 @@ async def _compose(
     )
 
 
-def _line(attendee: Attendee) -> AttendeeLine | None:
+def _note(language: str | None) -> str:
+    return _("(in {language})", language=labels.language(language)) if language else ""
+
+
+def _line(attendee: Attendee, meeting: Meeting, locale: str) -> AttendeeLine | None:
     # First names only: the page is reachable by anyone holding the link.
     if attendee.person is not None:
         name = attendee.person.first_name
@@ -155,7 +168,16 @@ def _line(attendee: Attendee) -> AttendeeLine | None:
     else:
         return None  # the person was erased; nothing to show
     agency = "" if attendee.agency in _UNNAMED_AGENCIES else labels.agency(attendee.agency)
-    return AttendeeLine(name=name, agency=agency, why=attendee.why)
+    why = labels.attendee_why(attendee)
+    # Only the person's own line is ours; any other "why" is the convenor's words.
+    foreign = bool(attendee.why) and own_words.differs(meeting, locale)
+    return AttendeeLine(
+        name=name, agency=agency, why=why, why_note=_note(meeting.language if foreign else None)
+    )
+
+
+def _heading(text: str, note: str) -> str:
+    return f"{text} {note}" if note else text
 
 
 def _first_word(text: str) -> str:
@@ -192,11 +214,18 @@ def ics_for(view: InfoView) -> bytes:
 
 def _description(view: InfoView) -> str:
     """The page's sections as plain text, with the page's own msgids."""
-    lines = [_("Why we meet"), view.purpose, "", _("Who comes, and why")]
+    lines = []
+    if view.purpose:
+        lines += [_heading(_("Why we meet"), view.purpose_note), view.purpose, ""]
+    if view.attendees:
+        lines.append(_("Who comes, and why") if view.has_whys else _("Who comes"))
     for line in view.attendees:
         who = f"{line.name}, {line.agency}" if line.agency else line.name
-        lines.append(f"- {who}: {line.why}" if line.why else f"- {who}")
-    lines += ["", _("You may bring someone you trust."), _("You may take breaks."), ""]
+        why = f"{line.why} {line.why_note}".strip()
+        lines.append(f"- {who}: {why}" if line.why else f"- {who}")
+    if view.attendees:
+        lines.append("")
+    lines += [_("You may bring someone you trust."), _("You may take breaks."), ""]
     lines.append(_("Questions?"))
     if view.convenor_name:
         lines.append(_("Reply to the SMS and {name} reads it.", name=view.convenor_name))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flows import campaign, labels, meeting_changes
+from flows import campaign, labels, meeting_changes, own_words
 from flows.clock import clock
 from flows.dialog import Again, Answer, Finish, Next, Outcome, Reply, StepFlow, need_button
 from flows.i18n import _
@@ -34,6 +34,7 @@ from storage.models import (
     MeetingStatus,
     Note,
     NoteKind,
+    Person,
 )
 
 FEEDBACK_WORKING_DAYS = 5  # seeds 002, tip 7: near-term feedback
@@ -166,12 +167,50 @@ class CloseForm(StepFlow):
 
     async def take_decisions(self, answer: Answer) -> Outcome:
         if answer.choice == "done":
+            decided = await Note.filter(meeting=self.m, kind=NoteKind.DECISION).exists()
+            if decided and await self._reader() is not None:
+                return Next("decisions_for_person")
             return Next("action_what")
         text = (answer.text or "").strip()
         if not text:
             return need_button()
         await Note.create(meeting=self.m, kind=NoteKind.DECISION, text=text, author=self.staff)
         return Next("decisions", [Reply(_("Noted."))])
+
+    async def _reader(self) -> Person | None:
+        """The person in focus, when they read another language than the convenor wrote in."""
+        attendee = await Attendee.get_or_none(
+            meeting=self.m, role=AttendeeRole.PERSON_IN_FOCUS
+        ).prefetch_related("person")
+        person = attendee.person if attendee else None
+        if person is None or not own_words.differs(self.m, person.language):
+            return None
+        return person
+
+    async def ask_decisions_for_person(self) -> Reply:
+        person = await self._reader()
+        return Reply(
+            _(
+                "{name} gets messages in {language}. Please write the decisions in {language} "
+                "too, all in one message. If you skip this, {name} gets them in {own}, and the "
+                "message says so.",
+                name=person.first_name if person else "?",
+                language=labels.language(person.language if person else self.m.language),
+                own=labels.language(self.m.language),
+            ),
+            [[self.option(_("Skip"), "skip")]],
+        )
+
+    async def take_decisions_for_person(self, answer: Answer) -> Outcome:
+        if answer.choice != "skip":
+            text = " ".join((answer.text or "").split())
+            if not text:
+                return need_button()
+            person = await self._reader()
+            if person is not None:
+                own_words.store(self.m, own_words.DECISIONS, person.language, text)
+                await self.m.save(update_fields=["person_texts", "updated_at"])
+        return Next("action_what")
 
     async def ask_action_what(self) -> Reply:
         count = await ActionItem.filter(meeting=self.m).count()

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 
-from flows import labels, limits, lix
+from flows import labels, limits, lix, own_words
 from flows.clock import clock
 from flows.dialog import (
     Again,
@@ -252,17 +252,67 @@ class MeetingForm(StepFlow):
             return Again(_("Please keep the purpose to at most {n} characters.", n=limits.PURPOSE))
         if self.meeting is None:
             self.meeting = await Meeting.create(
-                team_id=self.staff.team_id, convenor=self.staff, purpose=text
+                team_id=self.staff.team_id,
+                convenor=self.staff,
+                purpose=text,
+                language=self.staff.language,
             )
             self.state.meeting = self.meeting
         else:
             self.meeting.purpose = text
-            await self.meeting.save(update_fields=["purpose", "updated_at"])
+            own_words.clear(self.meeting, own_words.PURPOSE)  # the person's version is stale
+            await self.meeting.save(update_fields=["purpose", "person_texts", "updated_at"])
+            self.draft["changed"] = "purpose"
         score = round(lix.lix(text))
         if score > lix.HARD:
             return Next("purpose_hard")
         said = [Reply(_("Readability (LIX): {score}. Easy to read.", score=score))]
+        return await self._after_purpose(said)
+
+    async def _after_purpose(self, said: list[Reply] | None = None) -> Outcome:
+        if self.editing and await self._reader_language() is not None:
+            return Next("purpose_for_person", said or [])
         return self._then("kind", said)
+
+    async def _reader_language(self) -> tuple[Person, str] | None:
+        """The person in focus and their language, when it is not the convenor's."""
+        assert self.meeting is not None
+        attendee = await Attendee.get_or_none(
+            meeting=self.meeting, role=AttendeeRole.PERSON_IN_FOCUS
+        ).prefetch_related("person")
+        person = attendee.person if attendee else None
+        if person is None or not own_words.differs(self.meeting, person.language):
+            return None
+        return person, person.language
+
+    async def ask_purpose_for_person(self) -> Reply:
+        assert self.meeting is not None
+        found = await self._reader_language()
+        person, language = found if found else (None, self.meeting.language)
+        return Reply(
+            _(
+                "{name} gets messages in {language}. Please write the purpose in {language} "
+                "too. If you skip this, {name} gets it in {own}, and the message says so.",
+                name=person.first_name if person else "?",
+                language=labels.language(language),
+                own=labels.language(self.meeting.language),
+            ),
+            [[self.option(_("Skip"), "skip")]],
+        )
+
+    async def take_purpose_for_person(self, answer: Answer) -> Outcome:
+        assert self.meeting is not None
+        found = await self._reader_language()
+        if answer.choice != "skip":
+            text = " ".join((answer.text or "").split())
+            if not text:
+                return need_button()
+            if len(text) > 500:
+                return Again(_("Please keep the purpose under 500 characters."))
+            if found is not None:
+                own_words.store(self.meeting, own_words.PURPOSE, found[1], text)
+                await self.meeting.save(update_fields=["person_texts", "updated_at"])
+        return self._then("interpreter")
 
     async def ask_purpose_hard(self) -> Reply:
         assert self.meeting is not None
@@ -279,7 +329,7 @@ class MeetingForm(StepFlow):
         if answer.choice == "again":
             return Next("purpose")
         if answer.choice == "keep":
-            return self._then("kind")
+            return await self._after_purpose()
         if answer.text:  # a rewrite typed straight away
             return await self.take_purpose(answer)
         return need_button()
@@ -396,7 +446,7 @@ class MeetingForm(StepFlow):
             meeting=self.meeting,
             person=person,
             role=AttendeeRole.PERSON_IN_FOCUS,
-            why=_("It is your meeting."),
+            why="",  # worded when shown, in the reader's language (labels.attendee_why)
         )
         self.draft["person_id"] = person.id
         return Next("person_language")
@@ -415,6 +465,8 @@ class MeetingForm(StepFlow):
         if answer.choice not in SUPPORTED:
             return need_button()
         await Person.filter(id=self.draft["person_id"]).update(language=answer.choice)
+        if await self._reader_language() is not None:
+            return Next("purpose_for_person")
         return Next("interpreter")
 
     async def ask_interpreter(self) -> Reply:

@@ -83,6 +83,12 @@ async def _export_person(person: Person) -> dict[str, Any]:
                 "starts_at": _iso(s.meeting.starts_at),
                 "place": s.meeting.place,
                 "purpose": s.meeting.purpose,
+                # The convenor's words again in the person's language, when given.
+                "in_their_language": {
+                    key: versions[person.language]
+                    for key, versions in (s.meeting.person_texts or {}).items()
+                    if person.language in versions
+                },
                 "role": s.role.value,
                 "why": s.why,
                 "response": s.response.value,

@@ -13,7 +13,7 @@ from datetime import date
 
 from babel.dates import format_date
 
-from flows import labels, survey
+from flows import labels, own_words, survey
 from flows.guard_rails import Caution, cautions, meeting_seats
 from flows.i18n import _, use_locale
 from flows.info_page import issue_info_token
@@ -145,20 +145,25 @@ async def info_participant(message: OutboxMessage, meeting: Meeting | None) -> s
         # Only where the name alone makes the SMS UCS-2: the facts matter more.
         _("Hi! You are invited to a meeting on {day} at {time}. Place: {place}.", **facts),
     ]
-    purpose = _("Why we meet: {purpose}", purpose=_sentence(meeting.purpose))
+    purpose = _purpose_line(meeting, message.locale)
     others = [
         a
-        for a in await Attendee.filter(meeting=meeting).prefetch_related("person", "staff_user")
+        for a in await Attendee.filter(meeting=meeting)
+        .order_by("id")
+        .prefetch_related("person", "staff_user")
         if a.person_id is None or a.person_id != message.person_id
     ]
-    with_why = names_only = ""
-    if others:
-        with_why = _("Who comes and why: {people}", people=_people(others, with_why=True))
-        names_only = _("Who comes: {people}", people=_people(others, with_why=False))
+    # The "why"s are the convenor's words: only in the reader's language do they go in the
+    # SMS (the page has them, marked). No heading without people under it.
+    whys = not own_words.differs(meeting, message.locale) and any(
+        a.why for a in others if a.role is not AttendeeRole.PERSON_IN_FOCUS
+    )
+    with_why = _("Who comes and why: {people}", people=_people(others, True)) if whys else ""
+    names_only = _("Who comes: {people}", people=_people(others, False)) if others else ""
     comfort = _("You may bring someone, and take breaks.")
     reply = _("Reply YES if you are coming. Reply NO if you cannot come.")
     link = await _page_link(message, meeting)
-    full = [purpose, with_why, comfort, reply, link]
+    full = [purpose, with_why or names_only, comfort, reply, link]
     if message.channel is not Channel.SMS:
         return " ".join(c for c in [greetings[0], *full] if c)
     # Fullest first. The must-haves (greeting, purpose, reply) are in every one.
@@ -180,11 +185,25 @@ async def info_participant(message: OutboxMessage, meeting: Meeting | None) -> s
                 return text
     # Over budget even bare (a very long purpose): the must-haves still go, and the link,
     # in as few parts as can be (the name only where it does not make it UCS-2).
-    texts = [sms_text(" ".join([g, purpose, reply, link])) for g in greetings]
+    texts = [sms_text(" ".join(c for c in [g, purpose, reply, link] if c)) for g in greetings]
     return min(texts, key=lambda text: sms_parts(text).parts)
 
 
 INFO_PARTS = {"GSM-7": 3, "UCS-2": 4}  # the issue's budget for the information SMS
+
+
+def _purpose_line(meeting: Meeting, locale: str) -> str:
+    """ "Why we meet: ...", in the reader's language or saying which language it is in."""
+    words = own_words.for_reader(meeting, own_words.PURPOSE, meeting.purpose, locale)
+    if not words.text.strip():
+        return ""
+    if words.foreign:
+        return _(
+            "Why we meet (in {language}): {purpose}",
+            language=labels.language(words.foreign),
+            purpose=_sentence(words.text),
+        )
+    return _("Why we meet: {purpose}", purpose=_sentence(words.text))
 
 
 async def _page_link(message: OutboxMessage, meeting: Meeting) -> str:
@@ -220,11 +239,15 @@ def _people(attendees: list[Attendee], with_why: bool) -> str:
         who = _attendee_name(attendee)
         if attendee.agency is not Agency.NONE and attendee.agency is not Agency.OTHER:
             who = f"{who} ({labels.agency(attendee.agency)})"
-        if attendee.role is AttendeeRole.PERSON_IN_FOCUS:
-            who = _("{name} (the meeting is about them)", name=who)
-        elif attendee.role is AttendeeRole.INTERPRETER:
+        if attendee.role is AttendeeRole.INTERPRETER:
             who = _("{name} (interpreter)", name=who)
-        lines.append(f"{who}: {_sentence(attendee.why)}" if with_why and attendee.why else who)
+        if attendee.role is AttendeeRole.PERSON_IN_FOCUS:
+            # The role says it; "It is your meeting." is for the person alone.
+            who = _("{name} (the meeting is about them)", name=who)
+        elif with_why and attendee.why:
+            lines.append(f"{who}: {_sentence(attendee.why)}")
+            continue
+        lines.append(_sentence(who) if with_why else who)
     return " ".join(lines) if with_why else ", ".join(lines) + "."
 
 
@@ -232,6 +255,13 @@ async def invitation_staff(message: OutboxMessage, meeting: Meeting | None) -> s
     assert meeting is not None
     day, clock = when(meeting, message.locale)
     attendee = await Attendee.get(id=message.params["attendee_id"])
+    if not attendee.why.strip():
+        return _(
+            "You are invited to a multi-party meeting on {day} at {time}. Place: {place}.",
+            day=day,
+            time=clock,
+            place=meeting.place,
+        )
     return _(
         "You are invited to a multi-party meeting on {day} at {time}. Place: {place}. "
         "Why you are there: {why}",
@@ -379,16 +409,31 @@ async def after_summary(message: OutboxMessage, meeting: Meeting | None) -> str:
     items = await ActionItem.filter(meeting=meeting).order_by("id")
     lines = [_("Hi {name}! Thank you for the meeting.", name=await _first_name(message))]
     if decisions:
-        lines.append(_("We decided:") + " " + " ".join(_sentence(d.text) for d in decisions))
+        original = " ".join(_sentence(d.text) for d in decisions)
+        words = own_words.for_reader(meeting, own_words.DECISIONS, original, message.locale)
+        heading = (
+            _("We decided (in {language}):", language=labels.language(words.foreign))
+            if words.foreign
+            else _("We decided:")
+        )
+        lines.append(heading + " " + _sentence(words.text))
+    foreign = own_words.differs(meeting, message.locale)
     for item in items:
-        lines.append(
-            _(
-                "{who} will do this by {day}: {what}",
-                who=_attendee_name(attendees.get(item.owner_id)),
-                day=_short_date(item.due, message.locale) if item.due else "?",
+        who = _attendee_name(attendees.get(item.owner_id))
+        day = _short_date(item.due, message.locale) if item.due else "?"
+        if foreign:  # the convenor's words, one line each: say which language they are in
+            line = _(
+                "{who} will do this by {day} (in {language}): {what}",
+                who=who,
+                day=day,
+                language=labels.language(meeting.language),
                 what=_sentence(item.what),
             )
-        )
+        else:
+            line = _(
+                "{who} will do this by {day}: {what}", who=who, day=day, what=_sentence(item.what)
+            )
+        lines.append(line)
     if meeting.feedback_due is not None:
         lines.append(
             _(

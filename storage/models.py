@@ -245,6 +245,11 @@ class Meeting(TimestampedModel):
         "models.StaffUser", related_name="meetings", null=True, on_delete=fields.RESTRICT
     )
     purpose = fields.TextField(default="")
+    # The language the convenor writes the purpose, decisions and "why"s in.
+    language = fields.CharField(max_length=8, default="sv", db_default="sv")
+    # The convenor's own words again, in a participant's language: {"purpose": {"en": ...},
+    # "decisions": {"en": ...}}. A language missing here gets the original, marked as such.
+    person_texts: dict | None = fields.JSONField(default=dict, null=True)
     kind = fields.CharEnumField(MeetingKind, max_length=24, default=MeetingKind.FIRST)
     starts_at = fields.DatetimeField(null=True, db_index=True)
     ends_at = fields.DatetimeField(null=True)
@@ -291,7 +296,9 @@ class Attendee(Model):
     )
     role = fields.CharEnumField(AttendeeRole, max_length=24)
     agency = fields.CharEnumField(Agency, max_length=24, default=Agency.NONE)
-    why = fields.CharField(max_length=200, default="")  # "why I am there", plain words
+    # "why I am there" in the convenor's plain words; "" for the person in focus, whose
+    # line is worded at render time in the reader's language (flows.labels.attendee_why).
+    why = fields.CharField(max_length=200, default="")
     response = fields.CharEnumField(
         AttendeeResponse, max_length=16, default=AttendeeResponse.PENDING
     )

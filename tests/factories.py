@@ -76,7 +76,7 @@ async def meeting_with_attendees(
             meeting=meeting,
             person=person,
             role=AttendeeRole.PERSON_IN_FOCUS if index == 0 else AttendeeRole.RELATIVE,
-            why="Det är ditt möte." if index == 0 else "Stöd till Amina.",
+            why="" if index == 0 else "Stöd till Amina.",  # the person's line is worded
         )
     if staff_attendee is not None:
         await Attendee.create(

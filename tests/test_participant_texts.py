@@ -76,6 +76,7 @@ async def realistic_meeting(locale: str) -> tuple[Meeting, Person]:
         team=team,
         convenor=karin,
         purpose=data["purpose"],
+        language="sv" if locale == "sv" else "en",  # the language the convenor wrote in
         starts_at=starts,
         ends_at=starts + timedelta(hours=1),
         place="Kommunhuset, Storgatan 12, rum Ekan",
