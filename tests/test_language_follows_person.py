@@ -22,7 +22,6 @@ from bot.process import FlerpartProcess
 from flows import info_page
 from flows.clock import clock
 from flows.i18n import _, use_locale
-from flows.info_page import ensure_info_token
 from flows.templates import render
 from storage.db import apply_migrations, tortoise_config
 from storage.models import (
@@ -41,7 +40,7 @@ from storage.models import (
 )
 from tests.chat_driver import Chat
 from tests.conftest import local_process
-from tests.factories import convenor
+from tests.factories import convenor, page_token
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 MONDAY_9 = datetime(2027, 3, 1, 9, 0, tzinfo=STOCKHOLM)
@@ -114,7 +113,7 @@ async def test_a_skipped_purpose_reaches_sara_marked_as_swedish(process):
 
 
 async def _page(process: FlerpartProcess, meeting: Meeting, lang: str) -> str:
-    url = f"{process.local_url}/i/{await ensure_info_token(meeting)}?lang={lang}"
+    url = f"{process.local_url}/i/{await page_token(meeting)}?lang={lang}"
     async with aiohttp.ClientSession() as http, http.get(url) as response:
         assert response.status == 200
         return await response.text()
@@ -207,7 +206,7 @@ async def test_no_heading_without_people_under_it(db, reader):
     info = await as_sara_gets_it(meeting, "info_participant")
     for heading in ("Who comes", "Vilka som kommer", "من سيحضر"):
         assert heading not in info, info
-    view = await info_page.info_for(await ensure_info_token(meeting), MONDAY_9, reader)
+    view = await info_page.info_for(await page_token(meeting), MONDAY_9, reader)
     assert isinstance(view, info_page.InfoView)
     with use_locale(reader):
         lines = info_page._description(view).splitlines()
@@ -225,7 +224,7 @@ async def test_attendees_without_a_why_are_listed_under_who_comes(db):
 
 async def test_the_arabic_page_has_no_swedish_system_text(db):
     meeting = await a_meeting("ar")
-    view = await info_page.info_for(await ensure_info_token(meeting), MONDAY_9, "ar")
+    view = await info_page.info_for(await page_token(meeting), MONDAY_9, "ar")
     assert isinstance(view, info_page.InfoView)
     sara = next(line for line in view.attendees if line.name == "Sara")
     assert sara.why == "إنه اجتماعك." and sara.why_note == ""
