@@ -229,7 +229,8 @@ class FlerpartProcess:
     def _without_token(self, text: str) -> str:
         token = self.settings.telegram_bot_token or LOCAL_BOT_TOKEN
         text = text.replace(token, "<token>")
-        return text.replace(token.partition(":")[2], "<token>")  # also the secret half alone
+        secret = token.partition(":")[2]  # also the secret half alone (none: nothing more)
+        return text.replace(secret, "<token>") if secret else text
 
     async def _watch_telegram(self) -> None:
         """Retries with backoff while Telegram is down; checks it now and then while up."""

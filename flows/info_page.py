@@ -132,7 +132,11 @@ async def _compose(
         .prefetch_related("person", "staff_user")
     )
     with use_locale(text_locale(locale)):
-        lines = tuple(line for a in attendees if (line := _line(a, meeting, locale)) is not None)
+        lines = tuple(
+            line
+            for a in attendees
+            if (line := _line(a, meeting, locale, read_by_them=a.id == attendee_id)) is not None
+        )
         purpose = own_words.for_reader(meeting, own_words.PURPOSE, meeting.purpose, locale)
         purpose_note = _note(purpose.foreign)
     return InfoView(
@@ -159,7 +163,9 @@ def _note(language: str | None) -> str:
     return _("(in {language})", language=labels.language(language)) if language else ""
 
 
-def _line(attendee: Attendee, meeting: Meeting, locale: str) -> AttendeeLine | None:
+def _line(
+    attendee: Attendee, meeting: Meeting, locale: str, read_by_them: bool
+) -> AttendeeLine | None:
     # First names only: the page is reachable by anyone holding the link.
     if attendee.person is not None:
         name = attendee.person.first_name
@@ -168,7 +174,8 @@ def _line(attendee: Attendee, meeting: Meeting, locale: str) -> AttendeeLine | N
     else:
         return None  # the person was erased; nothing to show
     agency = "" if attendee.agency in _UNNAMED_AGENCIES else labels.agency(attendee.agency)
-    why = labels.attendee_why(attendee)
+    # "It is your meeting." only on the person's own link: others read who it is about.
+    why = labels.attendee_why(attendee, name, read_by_them)
     # Only the person's own line is ours; any other "why" is the convenor's words.
     foreign = bool(attendee.why) and own_words.differs(meeting, locale)
     return AttendeeLine(

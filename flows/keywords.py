@@ -45,6 +45,12 @@ _APOSTROPHES = re.compile(r"['’ʼ`´]")
 _RUNS = re.compile(r"(.)\1{2,}")  # "jaaaa", "neeej", "yesss": three or more of a letter
 
 
+# After a STOP, only these (normalised) start again besides START itself: Twilio's own
+# opt-in words are START, YES and UNSTOP, so a wider yes ("ok", "ja tack") would make us
+# believe the person reachable while Twilio still blocks the number.
+BARE_YES = frozenset({"yes", "ja", "نعم"})
+
+
 def normalise(text: str) -> str:
     """Lower case, accents off (å->a, ä->a, ö->o), only letters and single spaces;
     apostrophes joined ("can't" -> "cant"), a letter typed three times or more once.

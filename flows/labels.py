@@ -86,10 +86,12 @@ def language(code: str) -> str:
     return names.get(code, code)
 
 
-def attendee_why(attendee: Attendee) -> str:
+def attendee_why(attendee: Attendee, name: str = "", read_by_them: bool = True) -> str:
     """Why they come, for the reader. The person in focus's line is ours, so it is worded
-    here in the reader's language (never stored translated); anyone else's is the
-    convenor's own words."""
+    here in the reader's language (never stored translated), to them or about them;
+    anyone else's is the convenor's own words."""
     if attendee.role is AttendeeRole.PERSON_IN_FOCUS and not attendee.why:
-        return _("It is your meeting.")
+        if read_by_them:
+            return _("It is your meeting.")
+        return _("The meeting is about {name}.", name=name)
     return attendee.why

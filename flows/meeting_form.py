@@ -307,8 +307,10 @@ class MeetingForm(StepFlow):
             text = " ".join((answer.text or "").split())
             if not text:
                 return need_button()
-            if len(text) > 500:
-                return Again(_("Please keep the purpose under 500 characters."))
+            if len(text) > limits.PURPOSE:
+                return Again(
+                    _("Please keep the purpose to at most {n} characters.", n=limits.PURPOSE)
+                )
             if found is not None:
                 own_words.store(self.meeting, own_words.PURPOSE, found[1], text)
                 await self.meeting.save(update_fields=["person_texts", "updated_at"])

@@ -137,6 +137,8 @@ async def create(team_id: int, new: NewMeeting, now: datetime, token_id: int) ->
         meeting = await Meeting.create(
             team_id=team_id,
             convenor=convenor,
+            # The language the convenor writes in (the purpose is theirs); "sv" without one.
+            language=convenor.language if convenor is not None else "sv",
             purpose=new.purpose,
             kind=new.kind,
             starts_at=new.starts_at,

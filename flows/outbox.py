@@ -18,6 +18,8 @@ from storage import outbox
 from storage.models import (
     ActionItem,
     ActionStatus,
+    Attendee,
+    AttendeeResponse,
     Channel,
     MeetingStatus,
     OutboxMessage,
@@ -47,6 +49,15 @@ class Defer:
     reason: str
 
 
+async def _declined(message: OutboxMessage) -> bool:
+    """A no that arrived after this reminder was claimed (cancel_reminders missed it)."""
+    return await Attendee.exists(
+        meeting_id=message.meeting_id,
+        person_id=message.person_id,
+        response=AttendeeResponse.DECLINED,
+    )
+
+
 async def compose(message: OutboxMessage, now: datetime) -> Composed | Skip | Defer:
     """Decides, at the last moment, whether and what to send."""
     meeting = await message.meeting if message.meeting_id else None
@@ -62,8 +73,14 @@ async def compose(message: OutboxMessage, now: datetime) -> Composed | Skip | De
         person = await message.person
         if person.opted_out:
             return Skip(OutboxStatus.CANCELLED, "the person opted out")
+        if message.kind == "reminder" and await _declined(message):
+            return Skip(OutboxStatus.CANCELLED, "the person said no")
         if message.channel is Channel.SMS:
             address = person.phone
+            # One number is one person: a STOP from it holds for every row that has it,
+            # also a row made later (the same person at a new meeting).
+            if address and await Person.exists(phone=address, opted_out_at__isnull=False):
+                return Skip(OutboxStatus.CANCELLED, "the number opted out")
             tz = ZoneInfo(meeting.timezone if meeting else "Europe/Stockholm")
             allowed = QUIET_HOURS.next_allowed(now, tz)
             if allowed > now:

@@ -14,7 +14,7 @@ from tortoise.transactions import in_transaction
 from flows import survey
 from flows.campaign import cancel_reminders, restore_reminders
 from flows.i18n import _, use_locale
-from flows.keywords import Keyword, keyword, says_not_coming
+from flows.keywords import BARE_YES, Keyword, keyword, normalise, says_not_coming
 from flows.templates import when
 from storage.models import (
     ActorKind,
@@ -33,15 +33,15 @@ from storage.models import (
     SurveyAnswer,
 )
 
-_OPEN = (MeetingStatus.DRAFT, MeetingStatus.PLANNED)
-
 
 async def _upcoming_seats(people: list[Person], now: datetime) -> list[Attendee]:
     """Their seats at meetings that have not started, nearest first."""
     return (
         await Attendee.filter(
             person_id__in=[p.id for p in people],
-            meeting__status__in=_OPEN,
+            # Planned: its information went (or is on its way). A draft was never
+            # announced, so a yes cannot be meant for it.
+            meeting__status=MeetingStatus.PLANNED,
             meeting__starts_at__gt=now,
         )
         .order_by("meeting__starts_at", "id")
@@ -89,7 +89,9 @@ async def handle_reply(person: Person, text: str, via: str, now: datetime) -> tu
     """(how it was handled, receipt text)."""
     word = keyword(text)
     if word is Keyword.YES and person.opted_out:
-        word = Keyword.START  # Twilio too re-subscribes on YES after a STOP
+        # Twilio re-subscribes on a bare YES after a STOP, nothing wider ("ok", 👍):
+        # we follow it, so the two never disagree about whether the person is reachable.
+        word = Keyword.START if normalise(text) in BARE_YES else None
     with use_locale(person.language):
         if word is Keyword.STOP:
             return "opt_out", await opt_out(person, via, now)
@@ -191,28 +193,32 @@ async def respond(attendance: Attendee, person: Person, coming: bool, now: datet
     declined_before = attendance.response is AttendeeResponse.DECLINED
     attendance.response = AttendeeResponse.CONFIRMED if coming else AttendeeResponse.DECLINED
     attendance.responded_at = now
-    await attendance.save(update_fields=["response", "responded_at"])
-    if coming and declined_before and attendance.person_id is not None:
-        await restore_reminders(attendance, now)
     meeting = attendance.meeting
     day, clock = when(meeting, person.language)
-    if coming:
-        thanks = _("Thank you! See you on {day} at {time}.", day=day, time=clock)
-        if attendance.role is AttendeeRole.PERSON_IN_FOCUS and not await _wish_asked(attendance):
-            return thanks + " " + await survey.ask_wish(attendance, person, now)
-        return thanks
-    await cancel_reminders(attendance)
-    await _alert_convenor(
-        meeting,
-        "alert_declined",
-        {"attendee_id": attendance.id},
-        now,
-        f"declined:{attendance.id}:{int(now.timestamp())}",
-    )
-    return _(
-        "Thank you for telling us you cannot come on {day}. We will contact you about a new time.",
-        day=day,
-    )
+    if not coming:
+        # The no, its cancelled reminders and the convenor's alert: all or nothing.
+        async with in_transaction():
+            await attendance.save(update_fields=["response", "responded_at"])
+            await cancel_reminders(attendance)
+            await _alert_convenor(
+                meeting,
+                "alert_declined",
+                {"attendee_id": attendance.id},
+                now,
+                f"declined:{attendance.id}:{int(now.timestamp())}",
+            )
+        return _(
+            "Thank you for telling us you cannot come on {day}. "
+            "We will contact you about a new time.",
+            day=day,
+        )
+    await attendance.save(update_fields=["response", "responded_at"])
+    if declined_before and attendance.person_id is not None:
+        await restore_reminders(attendance, now)
+    thanks = _("Thank you! See you on {day} at {time}.", day=day, time=clock)
+    if attendance.role is AttendeeRole.PERSON_IN_FOCUS and not await _wish_asked(attendance):
+        return thanks + " " + await survey.ask_wish(attendance, person, now)
+    return thanks
 
 
 async def _wish_asked(attendance: Attendee) -> bool:

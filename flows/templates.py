@@ -190,6 +190,7 @@ async def info_participant(message: OutboxMessage, meeting: Meeting | None) -> s
 
 
 INFO_PARTS = {"GSM-7": 3, "UCS-2": 4}  # the issue's budget for the information SMS
+PREVIEW_TOKEN = "preview" + "0" * 25  # as long as a real key (token_urlsafe(24))
 
 
 def _purpose_line(meeting: Meeting, locale: str) -> str:
@@ -218,7 +219,8 @@ async def _page_link(message: OutboxMessage, meeting: Meeting) -> str:
         attendee = None
     if attendee is None:
         return ""
-    token = await issue_info_token(attendee)
+    # A preview (never saved, never sent) shows a link of the real length, but no key.
+    token = await issue_info_token(attendee) if message.id is not None else PREVIEW_TOKEN
     return _("Read more: {link}", link=info_link(token, message.locale))
 
 
