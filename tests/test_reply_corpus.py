@@ -10,6 +10,8 @@ import pytest
 from flows.keywords import Keyword, _lexicon, keyword, says_not_coming
 
 YES = [
+    "Jo då",
+    "Yes I will",
     "Ja",
     "ja tack",
     "Ja tack!",
@@ -63,6 +65,11 @@ YES = [
 ]
 
 NO = [
+    "Tyvärr kan jag inte komma.",
+    "Jag kommer tyvärr inte kunna komma",
+    "Jag har förhinder",
+    "I won't be able to come, sorry",
+    "I'm not able to come",
     "Nej",
     "nej.",
     "NEJ!",
