@@ -11,7 +11,13 @@ _CAN_TAKE_SMS = (
     phonenumbers.PhoneNumberType.MOBILE,
     phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,  # countries that do not tell them apart
 )
-_E164_IN_TEXT = re.compile(r"\+\d{8,15}\b")
+# A phone number inside free text (a log line, an exception message, a traceback):
+# international (+46..., 0046..., a URL's %2B46...) or national with the trunk 0
+# (070-123 45 67), digits grouped by single spaces, dashes or dots.
+_PHONE_IN_TEXT = re.compile(
+    r"(?:\+|%2[Bb]|(?<![\w+.\-])00|(?<![\w+.\-%])(?=0[1-9]))"
+    r"\d(?:[ .\-]?\d){6,14}(?!\d)"
+)
 
 
 class InvalidPhone(ValueError):
@@ -44,5 +50,15 @@ def mask(e164: str) -> str:
     return f"+{country} {national[:2]} *** ** {national[-2:]}"
 
 
+def _mask_found(found: str) -> str:
+    digits = re.sub(r"\D", "", found.replace("%2B", "+").replace("%2b", "+"))
+    if found.startswith(("+", "%2")):
+        return mask("+" + digits)
+    if digits.startswith("00"):
+        return mask("+" + digits[2:])
+    return f"{digits[:3]} *** ** {digits[-2:]}"  # national: 070 *** ** 67
+
+
 def mask_in_text(text: str) -> str:
-    return _E164_IN_TEXT.sub(lambda m: mask(m.group(0)), text)
+    """Every phone number in `text` masked, in whatever format it was written."""
+    return _PHONE_IN_TEXT.sub(lambda m: _mask_found(m.group(0)), text)
