@@ -10,6 +10,7 @@ from aiohttp import web
 
 from bot.dashboard_auth import SESSION_COOKIE, SESSION_KEY, login_required, set_session_cookie
 from bot.dashboard_render import render
+from bot.web_input import read_form
 from flows import web_auth
 from flows.clock import clock
 from flows.i18n import _, use_locale
@@ -42,7 +43,7 @@ async def login_page(request: web.Request) -> web.Response:
 
 async def login(request: web.Request) -> web.StreamResponse:
     token = request.match_info["token"]
-    form = await request.post()
+    form = await read_form(request)
     if form.get("csrf") != token:
         raise web.HTTPForbidden(text="CSRF token missing or wrong")
     opened = await web_auth.redeem(token, clock.now())

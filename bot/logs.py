@@ -10,6 +10,8 @@ import sys
 import threading
 from types import TracebackType
 
+from aiohttp.http_exceptions import HttpProcessingError
+
 from flows.phone import mask_in_text
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -32,6 +34,29 @@ class MaskPhoneNumbers(logging.Filter):
         if record.stack_info:
             record.stack_info = mask_in_text(record.stack_info)
         return True
+
+
+class ClientErrorsInOneLine(logging.Filter):
+    """aiohttp logs a request it cannot even parse (a request line past 8 KB, a broken
+    header) with a full traceback, as if the server had failed. It answered 400: the
+    fault is the client's, so one line without the traceback. Failures of our own
+    handlers keep theirs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, HttpProcessingError) and (error.code or 400) < 500:
+            record.msg = "refused a malformed HTTP request (%s: %s)"
+            record.args = (type(error).__name__, str(error.message)[:200])
+            record.exc_info = record.exc_text = None
+            record.levelno, record.levelname = logging.INFO, "INFO"
+        return True
+
+
+def quiet_client_errors() -> None:
+    """Installs `ClientErrorsInOneLine` on aiohttp's server logger, once."""
+    server_log = logging.getLogger("aiohttp.server")
+    if not any(isinstance(f, ClientErrorsInOneLine) for f in server_log.filters):
+        server_log.addFilter(ClientErrorsInOneLine())
 
 
 class MaskingFormatter(logging.Formatter):
@@ -62,6 +87,7 @@ def setup_logging(level: int = logging.INFO) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    quiet_client_errors()
     # An exception nobody caught goes through the same masked handler, not raw to stderr.
     sys.excepthook = _log_uncaught
     threading.excepthook = _log_uncaught_in_thread

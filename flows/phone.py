@@ -20,6 +20,10 @@ _PHONE_IN_TEXT = re.compile(
 )
 
 
+_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+_CHANNEL_PREFIX = re.compile(r"[a-z][a-z0-9-]{0,11}")
+
+
 class InvalidPhone(ValueError):
     pass
 
@@ -37,6 +41,21 @@ def to_e164(text: str, region: str = DEFAULT_REGION) -> str:
     if phonenumbers.number_type(number) not in _CAN_TAKE_SMS:
         raise InvalidPhone(text)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def is_e164(text: str) -> bool:
+    """'+46701234567' is; 'whatsapp:+46...', '72345', 'BANKID', '0701234567' are not."""
+    return bool(_E164.fullmatch(text))
+
+
+def mask_address(address: str, limit: int = 32) -> str:
+    """Any sender address masked for storage and logs, at most `limit` characters:
+    '+46701234512' -> '+46 70 *** ** 12', 'whatsapp:+46701234512' -> 'whatsapp:+46 70 *** ** 12',
+    'BANKID' -> '***'."""
+    prefix, colon, rest = address.rpartition(":")
+    if colon and _CHANNEL_PREFIX.fullmatch(prefix):
+        return (prefix + colon + mask(rest))[:limit]
+    return mask(address)[:limit]
 
 
 def mask(e164: str) -> str:
