@@ -34,7 +34,9 @@ from telegram.ext import ApplicationBuilder
 from twilio.request_validator import RequestValidator
 
 from bot.config import Settings
+from bot.local_mode import LOCAL_BOT_TOKEN, LOCAL_TWILIO_SID, TWILIO_STANDIN_PATH
 from bot.services import Services
+from bot.twilio_client import basic_auth_header
 from bot.web import make_web_app
 from flows import web_auth
 from flows.api_tokens import create_token
@@ -119,7 +121,26 @@ PATH_VALUES = [
     " ",
     "a;b",
     "nothing/here",
+    LOCAL_BOT_TOKEN,
+    LOCAL_TWILIO_SID,
 ]
+# What local mode's stand-ins answer to: their token, account and methods.
+NAMED_VALUES = {
+    "token": [LOCAL_BOT_TOKEN],
+    "sid": [LOCAL_TWILIO_SID],
+    "method": [
+        "sendMessage",
+        "getUpdates",
+        "editMessageText",
+        "answerCallbackQuery",
+        "setWebhook",
+        "sendDocument",
+        "getMe",
+        "deleteMessage",
+        "editMessageReplyMarkup",
+        "setMyCommands",
+    ],
+}
 MALFORMED_MULTIPART = [
     b"--x\r\nContent-Disposition: form-data; name\x00=\r\n\r\n\r\n--x--\r\n",
     b'--x\r\nContent-Disposition: form-data; name="a"\r\nBad Header\r\n\r\n--x--',
@@ -263,39 +284,44 @@ class Case:
     authenticated: bool
 
 
-def _paths(resource: web.AbstractResource, prefix: str) -> list[str]:
-    """Concrete paths for the resource: its own, or its pattern filled with odd values."""
+def _paths(resource: web.AbstractResource, rng: random.Random, count: int) -> list[str]:
+    """`count` concrete paths for the resource: its own, or its pattern filled with odd
+    values, each variable its own (so `/bot{token}/{method}` can get a real token and
+    a real method), the values a variable's name suggests more often."""
     info = resource.get_info()
     if "path" in info:
-        return [prefix + info["path"]]
+        return [info["path"]] * count
     pattern: re.Pattern[str] = info["pattern"]
     names = re.findall(r"\{(\w+)\}", info["formatter"])
-    paths = []
-    for value in PATH_VALUES:
-        path = info["formatter"].format(**dict.fromkeys(names, value))
-        if pattern.fullmatch(path):
-            paths.append(prefix + quote(path, safe="/+:@"))
+
+    def value(name: str) -> str:
+        suggested = NAMED_VALUES.get(name)
+        return rng.choice(suggested if suggested and rng.random() < 0.7 else PATH_VALUES)
+
+    tries = (info["formatter"].format(**{n: value(n) for n in names}) for _ in range(50 * count))
+    paths = [quote(path, safe="/+:@") for path in tries if pattern.fullmatch(path)][:count]
     assert paths, f"no sample value fits {info['formatter']}: add one to PATH_VALUES"
     return paths
 
 
-def _routes(app: web.Application, prefix: str = "") -> list[tuple[str, web.AbstractResource, str]]:
-    """(method, resource, prefix) for every route, sub-apps' routes included."""
+def _routes(app: web.Application) -> list[tuple[str, web.AbstractResource]]:
+    """(method, resource) for every route, sub-apps' routes included (their resources
+    carry the sub-app's prefix already)."""
     found = []
     for resource in app.router.resources():
         if isinstance(resource, web.PrefixedSubAppResource):
-            found += _routes(resource._app, prefix + resource.get_info()["prefix"])
+            found += _routes(resource._app)
             continue
         for route in resource:
-            found.append((route.method, resource, prefix))
+            found.append((route.method, resource))
     return found
 
 
 def _cases(app: web.Application) -> list[Case]:
     cases: list[Case] = []
-    for method, resource, prefix in _routes(app):
-        paths = _paths(resource, prefix)
-        rng = random.Random(f"{method} {prefix}{resource.canonical}")  # the same cases each run
+    for method, resource in _routes(app):
+        rng = random.Random(f"{method} {resource.canonical}")  # the same cases each run
+        paths = _paths(resource, rng, EXAMPLES)
         for _ in range(EXAMPLES):
             query = [
                 (
@@ -350,7 +376,7 @@ def _cases(app: web.Application) -> list[Case]:
             )
             for raw in MALFORMED_MULTIPART
         ]
-    routed = {resource.canonical for _, resource, prefix in _routes(app) if not prefix}
+    routed = {resource.canonical for _, resource in _routes(app)}
     cases += [case for case in examples if case.path in routed]
     # Paths no route has, and methods a route does not allow: clean 404 and 405.
     cases += [
@@ -371,6 +397,8 @@ def _request(case: Case, credentials: Credentials, base: str, twilio_token: str)
         form.setdefault("csrf", credentials.csrf)
         headers["X-Telegram-Bot-Api-Secret-Token"] = TELEGRAM_SECRET
         headers["Authorization"] = f"Bearer {credentials.api_token}"
+        if case.path.startswith(TWILIO_STANDIN_PATH):  # the stand-in wants Twilio's own
+            headers["Authorization"] = basic_auth_header(LOCAL_TWILIO_SID, twilio_token)
         headers["Cookie"] = f"flerpart_session={credentials.session_cookie}"
         signed = form if case.body.kind in ("urlencoded", "multipart") else {}
         validator = RequestValidator(twilio_token)
@@ -484,7 +512,7 @@ async def production_app(db) -> AsyncIterator[TestClient]:
 
 async def test_no_route_of_the_production_app_answers_garbage_with_a_5xx(production_app, caplog):
     caplog.set_level(logging.INFO)
-    routes = {resource.canonical for _, resource, _ in _routes(production_app.app)}
+    routes = {resource.canonical for _, resource in _routes(production_app.app)}
     assert {"/twilio/sms", "/twilio/status", "/telegram/webhook", "/healthz"} <= routes
     await _fuzz(production_app, production_app.app, PUBLIC, TWILIO_TOKEN, caplog)
 
