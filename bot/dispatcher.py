@@ -8,6 +8,10 @@ it sleeps until the next due row, a wake-up (a new row, the clock moved) or
 `POLL_SECONDS`, whichever is first. APScheduler (PTB's JobQueue) runs the
 periodic maintenance that releases rows left by a dead dispatcher.
 
+Each batch's texts are stored (one statement) before its provider calls: a
+delivery report may overtake the batch's record, and what it and the text say
+must survive a kill in between (`flows.delivery.record_status`).
+
 Duplicates, precisely: a row is sent at most once unless the process dies
 after its provider call began and before its batch's `sent` was written (a
 batch is recorded in one transaction when its last send returns). Such rows
