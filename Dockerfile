@@ -1,5 +1,7 @@
 # flerpart: one process (bot + web + scheduler). Production runs it beside PostgreSQL
 # (compose.yaml); migrations are applied at start by `flerpart run`.
+# HOST=0.0.0.0 also keeps the image out of local mode: with no Telegram/Twilio variables
+# `flerpart run` refuses a non-loopback HOST (exit 2) instead of serving /sim to anyone.
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

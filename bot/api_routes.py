@@ -17,8 +17,9 @@ from bot.api_schema import openapi_document
 from bot.dashboard_params import meeting_filters, survey_period
 from bot.web import SERVICES
 from bot.web_input import read_json_object
-from flows import api_tokens, meeting_intake, scope
+from flows import api_tokens, limits, meeting_intake, scope
 from flows.clock import clock
+from flows.i18n import SUPPORTED
 from flows.meeting_list import Row, meeting_page, meeting_row
 from flows.survey_stats import survey_stats
 from storage.models import Agency, ApiToken, Attendee, AttendeeRole, MeetingKind, StaffUser
@@ -108,36 +109,59 @@ def _whole_number(value: object, name: str) -> int:
     return value
 
 
+def _text(item: dict[str, Any], name: str, limit: int, default: str = "") -> str:
+    """A free-text field: a string within the bot's limit for it (flows.limits)."""
+    value = item.get(name)
+    if value is None:
+        return default
+    if not isinstance(value, str):
+        raise meeting_intake.IntakeError(f"{name} must be a string")
+    meeting_intake.check_length(name, value, limit)
+    return value
+
+
+def _language(value: object) -> str:
+    if value not in SUPPORTED:
+        raise meeting_intake.IntakeError("language is not one of the allowed values")
+    return str(value)
+
+
+def _zone(body: dict[str, Any]) -> str:
+    zone = _text(body, "timezone", limits.TIMEZONE) or "Europe/Stockholm"
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: not a file name
+        raise meeting_intake.IntakeError("timezone is unknown") from None
+    return zone
+
+
 def _new_meeting(body: dict[str, Any]) -> meeting_intake.NewMeeting:
+    zone = _zone(body)
     try:
         starts_at = datetime.fromisoformat(str(body["starts_at"]))
-        zone = str(body.get("timezone") or "Europe/Stockholm")
-        ZoneInfo(zone)
     except (KeyError, ValueError):
         raise meeting_intake.IntakeError("starts_at must be an ISO 8601 time") from None
-    except ZoneInfoNotFoundError:
-        raise meeting_intake.IntakeError("timezone is unknown") from None
     if starts_at.tzinfo is None:
         starts_at = starts_at.replace(tzinfo=ZoneInfo(zone))
     attendees = body.get("attendees") or []
     if not isinstance(attendees, list) or not all(isinstance(a, dict) for a in attendees):
         raise meeting_intake.IntakeError("attendees must be a list of objects")
     return meeting_intake.NewMeeting(
-        purpose=str(body.get("purpose") or ""),
+        purpose=_text(body, "purpose", limits.PURPOSE),
         starts_at=starts_at,
         minutes=_whole_number(body.get("minutes", 60), "minutes"),
         kind=_enum(MeetingKind, body.get("kind", "first"), "kind"),
-        place=str(body.get("place") or ""),
+        place=_text(body, "place", limits.PLACE),
         timezone=zone,
         convenor_id=body.get("convenor_id") if isinstance(body.get("convenor_id"), int) else None,
         attendees=tuple(
             meeting_intake.NewAttendee(
-                first_name=str(a.get("first_name") or ""),
+                first_name=_text(a, "first_name", limits.FIRST_NAME),
                 role=_enum(AttendeeRole, a.get("role"), "role"),
                 agency=_enum(Agency, a.get("agency", "none"), "agency"),
-                why=str(a.get("why") or ""),
-                phone=str(a["phone"]) if a.get("phone") else None,
-                language=str(a.get("language") or "sv")[:8],
+                why=_text(a, "why", limits.WHY),
+                phone=_text(a, "phone", limits.PHONE) or None,
+                language=_language(a.get("language") or "sv"),
             )
             for a in attendees
         ),

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flows import limits
+
 _ERROR = {"$ref": "#/components/schemas/Error"}
 _PARAMS = {
     "status": {
@@ -56,19 +58,24 @@ _MEETING = {
         },
     },
 }
+# Free text is held to the bot's limits (flows.limits): longer is a 422.
 _NEW_MEETING = {
     "type": "object",
     "required": ["purpose", "starts_at", "attendees"],
     "properties": {
-        "purpose": {"type": "string"},
+        "purpose": {"type": "string", "maxLength": limits.PURPOSE},
         "starts_at": {"type": "string", "format": "date-time"},
         "minutes": {"type": "integer", "minimum": 15, "maximum": 480, "default": 60},
         "kind": {
             "type": "string",
             "enum": ["first", "follow_up", "handover", "coordinated_plan"],
         },
-        "place": {"type": "string"},
-        "timezone": {"type": "string", "default": "Europe/Stockholm"},
+        "place": {"type": "string", "maxLength": limits.PLACE},
+        "timezone": {
+            "type": "string",
+            "maxLength": limits.TIMEZONE,
+            "default": "Europe/Stockholm",
+        },
         "convenor_id": {"type": "integer", "description": "a convenor of the token's team"},
         "attendees": {
             "type": "array",
@@ -78,7 +85,7 @@ _NEW_MEETING = {
                 "type": "object",
                 "required": ["first_name", "role"],
                 "properties": {
-                    "first_name": {"type": "string"},
+                    "first_name": {"type": "string", "maxLength": limits.FIRST_NAME},
                     "role": {
                         "type": "string",
                         "enum": [
@@ -101,8 +108,12 @@ _NEW_MEETING = {
                             "none",
                         ],
                     },
-                    "why": {"type": "string"},
-                    "phone": {"type": "string", "description": "Swedish or E.164"},
+                    "why": {"type": "string", "maxLength": limits.WHY},
+                    "phone": {
+                        "type": "string",
+                        "maxLength": limits.PHONE,
+                        "description": "Swedish or E.164",
+                    },
                     "language": {"type": "string", "enum": ["sv", "en", "ar"]},
                 },
             },

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings, check_local_host, load_settings
 from bot.logs import setup_logging
 from flows.i18n import MissingCatalog
 from flows.phone import mask
@@ -36,6 +36,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-demo",
         action="store_true",
         help="do not create demo data on an empty database in local mode",
+    )
+    run.add_argument(
+        "--allow-remote-sim",
+        action="store_true",
+        help="local mode only: allow a HOST that is not loopback (the simulator has no login)",
     )
 
     sub.add_parser("migrate", help="apply database migrations")
@@ -184,9 +189,12 @@ async def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
 async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     from bot.process import FlerpartProcess
 
+    check_local_host(settings, args.allow_remote_sim)  # before anything is touched
+    if settings.local_mode and args.allow_remote_sim:
+        log.warning("--allow-remote-sim: the simulator has no login; keep this network private")
     if not args.no_migrate:
         await _migrate(settings)
-    process = FlerpartProcess(settings)
+    process = FlerpartProcess(settings, allow_remote_sim=args.allow_remote_sim)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

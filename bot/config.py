@@ -2,10 +2,16 @@
 
 A user mistake becomes a `ConfigError` with one clear sentence; the CLI prints it
 and exits non-zero, never a traceback.
+
+Two modes, never a mix. **Local mode**: not one provider variable is set
+(`PROVIDER_VARIABLES`); built-in stand-ins play Telegram and Twilio and /sim is
+served, on loopback only. **Production**: every variable of `REQUIRED_IN_PRODUCTION`
+is set. Anything in between is a `ConfigError` naming what is missing.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from dataclasses import dataclass, field
@@ -17,6 +23,28 @@ from storage.db import DatabaseUrlError, normalise_database_url
 DEFAULT_DATABASE_URL = "sqlite://data/flerpart.sqlite3"
 SUPPORTED_LOCALES = ("sv", "en")
 _WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+# Setting any of these leaves local mode; production then needs all of the next list.
+PROVIDER_VARIABLES = (
+    "TELEGRAM_BOT_TOKEN",
+    "TELEGRAM_WEBHOOK_SECRET",
+    "TELEGRAM_API_BASE_URL",
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_AUTH_TOKEN",
+    "TWILIO_FROM",
+    "TWILIO_MESSAGING_SERVICE_SID",
+    "PUBLIC_BASE_URL",
+)
+# Each entry: one of these names must be set. PUBLIC_BASE_URL is where Telegram's
+# webhook and Twilio's inbound SMS and delivery reports reach us, so it is required.
+REQUIRED_IN_PRODUCTION = (
+    ("TELEGRAM_BOT_TOKEN",),
+    ("TELEGRAM_WEBHOOK_SECRET",),
+    ("TWILIO_ACCOUNT_SID",),
+    ("TWILIO_AUTH_TOKEN",),
+    ("TWILIO_FROM", "TWILIO_MESSAGING_SERVICE_SID"),
+    ("PUBLIC_BASE_URL",),
+)
 
 
 class ConfigError(Exception):
@@ -43,18 +71,26 @@ class Settings:
     retention_days: int = 180  # closed meetings' personal data is anonymised after this
 
     @property
-    def local_telegram(self) -> bool:
-        """No bot token: talk to the built-in Telegram stand-in."""
-        return not self.telegram_bot_token
-
-    @property
-    def local_twilio(self) -> bool:
-        """No Twilio account: talk to the built-in Twilio stand-in."""
-        return not self.twilio_account_sid
-
-    @property
     def local_mode(self) -> bool:
-        return self.local_telegram or self.local_twilio
+        """No provider variable at all: the built-in stand-ins play Telegram and Twilio.
+        `load_settings` refuses any half of a configuration, so this is all or nothing."""
+        return not any(self._provider_values().values())
+
+    # Both providers are simulated together or not at all (see local_mode).
+    local_telegram = local_mode
+    local_twilio = local_mode
+
+    def _provider_values(self) -> dict[str, str | None]:
+        return {
+            "TELEGRAM_BOT_TOKEN": self.telegram_bot_token,
+            "TELEGRAM_WEBHOOK_SECRET": self.telegram_webhook_secret,
+            "TELEGRAM_API_BASE_URL": self.telegram_api_base_url,
+            "TWILIO_ACCOUNT_SID": self.twilio_account_sid,
+            "TWILIO_AUTH_TOKEN": self.twilio_auth_token,
+            "TWILIO_FROM": self.twilio_from,
+            "TWILIO_MESSAGING_SERVICE_SID": self.twilio_messaging_service_sid,
+            "PUBLIC_BASE_URL": self.public_base_url,
+        }
 
     @property
     def telegram_webhook(self) -> bool:
@@ -68,7 +104,7 @@ class Settings:
     def __repr__(self) -> str:  # secrets never end up in logs or tracebacks
         return (
             f"Settings(database={_redact_url(self.database_url)!r}, "
-            f"local_telegram={self.local_telegram}, local_twilio={self.local_twilio}, "
+            f"local_mode={self.local_mode}, "
             f"public_base_url={self.public_base_url!r}, host={self.host!r}, port={self.port})"
         )
 
@@ -180,12 +216,35 @@ def _number(text: str | None, name: str, default: float, low: float, high: float
 
 
 def _check_providers(s: Settings) -> None:
-    if s.telegram_webhook and not s.telegram_webhook_secret:
+    """Local mode or production, nothing in between: one line naming what is missing."""
+    values = s._provider_values()
+    given = [name for name in PROVIDER_VARIABLES if values[name]]
+    if not given:
+        return
+    missing = [
+        " or ".join(names) for names in REQUIRED_IN_PRODUCTION if not any(values[n] for n in names)
+    ]
+    if missing:
         raise ConfigError(
-            "PUBLIC_BASE_URL is set, so Telegram runs by webhook: set TELEGRAM_WEBHOOK_SECRET too"
+            f"half a configuration: {', '.join(given)} set, but {', '.join(missing)} "
+            f"missing (set all of them for production, or none for local mode)"
         )
-    if not s.local_twilio:
-        if not s.twilio_auth_token:
-            raise ConfigError("TWILIO_ACCOUNT_SID is set but TWILIO_AUTH_TOKEN is not")
-        if not (s.twilio_from or s.twilio_messaging_service_sid):
-            raise ConfigError("Set TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID to send SMS")
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a name could resolve to anything
+
+
+def check_local_host(s: Settings, allow_remote_sim: bool) -> None:
+    """Local mode serves /sim and the stand-ins without login: loopback only, unless asked."""
+    if s.local_mode and not allow_remote_sim and not is_loopback(s.host):
+        raise ConfigError(
+            f"HOST={s.host} is not loopback, and with no Telegram or Twilio variables set "
+            "this is local mode, whose simulator has no login: set the production variables "
+            "(README: Configuration), use HOST=127.0.0.1, or run with --allow-remote-sim"
+        )

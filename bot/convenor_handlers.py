@@ -138,6 +138,8 @@ async def ask_for_overdue_notes(bot: Bot) -> int:
 
 
 async def _ask_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    if context.application.bot_data["services"].telegram_problem is not None:
+        return  # asking marks the meeting asked: wait until the question can go out
     await ask_for_overdue_notes(context.bot)
 
 

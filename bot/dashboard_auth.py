@@ -21,6 +21,8 @@ from flows.info_page import text_locale
 from storage.models import StaffUser, WebSession
 
 SESSION_COOKIE = "flerpart_session"
+LOGIN_COOKIE = "flerpart_login"  # the pre-session value the login form repeats
+LOGIN_COOKIE_PATH = "/dashboard/login"
 SESSION_KEY = web.RequestKey("dashboard_session", WebSession)
 IDLE_SECONDS = int(web_auth.IDLE_LIMIT.total_seconds())
 
@@ -36,6 +38,20 @@ def set_session_cookie(request: web.Request, response: web.StreamResponse, token
         path="/",
         httponly=True,
         samesite="Lax",
+        secure=public.startswith("https://"),
+    )
+
+
+def set_login_cookie(request: web.Request, response: web.StreamResponse, nonce: str) -> None:
+    """Sent back only to the login form itself, and never from another site's page."""
+    public = request.app[SERVICES].settings.public_base_url or ""
+    response.set_cookie(
+        LOGIN_COOKIE,
+        nonce,
+        max_age=int(web_auth.LINK_VALIDITY.total_seconds()),
+        path=LOGIN_COOKIE_PATH,
+        httponly=True,
+        samesite="Strict",
         secure=public.startswith("https://"),
     )
 

@@ -15,19 +15,13 @@ from aiohttp import web
 
 from bot.dashboard_auth import SESSION_KEY, csrf_field, locale_of
 from bot.info_routes import environment
+from bot.security_headers import with_policy
 from flows.i18n import use_locale
 
-HEADERS = {
-    "Cache-Control": "no-store",
-    "X-Robots-Tag": "noindex, nofollow",
-    "Referrer-Policy": "no-referrer",  # a login link must not leak through a Referer
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
-        "form-action 'self'; frame-ancestors 'none'"
-    ),
-}
+HEADERS = with_policy(
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
 
 
 def local_time(moment: datetime | None, zone: str = "Europe/Stockholm") -> str:

@@ -110,6 +110,7 @@ class Dispatcher:
         self._lock = SqliteDispatchLock(database_url) if self.is_sqlite else None
         self._in_flight = {channel: asyncio.Semaphore(max_in_flight) for channel in senders}
         self._stopping = False
+        self._paused: set[Channel] = set()
 
     @property
     def running(self) -> bool:
@@ -146,6 +147,15 @@ class Dispatcher:
         for event in self._wake.values():
             event.set()
 
+    def pause(self, channel: Channel) -> None:
+        """The provider is unreachable: claim nothing of this channel, so its rows wait
+        without spending their attempts (the process resumes it when it answers)."""
+        self._paused.add(channel)
+
+    def resume(self, channel: Channel) -> None:
+        self._paused.discard(channel)
+        self.wake()
+
     async def release_stale(self) -> None:
         # With SQLite we hold the only lock, so every `sending` row is an orphan.
         older_than = timedelta(0) if self.is_sqlite else STALE_AFTER
@@ -157,6 +167,10 @@ class Dispatcher:
     async def _loop(self, channel: Channel) -> None:
         while not self._stopping:
             try:
+                if channel in self._paused:
+                    self._wake[channel].clear()
+                    await self._sleep(channel, POLL_SECONDS)  # resume() wakes it
+                    continue
                 sent = await self._round(channel)
                 if not sent and not self._stopping:
                     await self._sleep_until_due(channel)
@@ -178,14 +192,17 @@ class Dispatcher:
         return await round_
 
     async def _sleep_until_due(self, channel: Channel) -> None:
-        wake = self._wake[channel]
-        wake.clear()
+        self._wake[channel].clear()
         timeout = POLL_SECONDS
         next_due = await outbox.next_due_at(channel)
         if next_due is not None:
             timeout = min(timeout, max((next_due - self.clock.now()).total_seconds(), 0))
         if timeout <= 0:
             return
+        await self._sleep(channel, timeout)
+
+    async def _sleep(self, channel: Channel, timeout: float) -> None:
+        wake = self._wake[channel]
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(timeout):
                 await wake.wait()

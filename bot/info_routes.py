@@ -14,23 +14,18 @@ from aiohttp import web
 from babel import Locale
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from bot.security_headers import with_policy
 from flows.clock import clock
 from flows.i18n import normalise_locale, translations
 from flows.info_page import Gone, InfoView, ics_for, info_for, text_locale
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "web_templates"
 
-SECURITY_HEADERS = {
-    "Cache-Control": "no-store",
-    "X-Robots-Tag": "noindex, nofollow",
-    "Referrer-Policy": "no-referrer",
-    "X-Content-Type-Options": "nosniff",
-    # Inline CSS only: no scripts, frames, forms, fonts or remote anything.
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; "
-        "form-action 'none'; frame-ancestors 'none'"
-    ),
-}
+# Inline CSS only: no scripts, frames, forms, fonts or remote anything.
+SECURITY_HEADERS = with_policy(
+    "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'"
+)
 
 
 @cache

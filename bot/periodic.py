@@ -44,5 +44,5 @@ async def run_what_fell_due(services: Services) -> None:
     Not release_stale: a jump makes every claim look old, even one being sent
     right now, and releasing that would send it twice."""
     await expire_and_wake(services)
-    if services.telegram is not None:
+    if services.telegram is not None and services.telegram_problem is None:
         await ask_for_overdue_notes(services.telegram.bot)

@@ -2,19 +2,27 @@
 
 Start order: database (in the main coroutine, so every task inherits the ORM
 context), web server (its port is needed by the local stand-ins), Telegram
-application with its JobQueue (APScheduler), SMS client. Stop in reverse.
+application with its JobQueue (APScheduler), SMS client, dispatcher. Stop in reverse.
+
+Telegram may be unreachable, at start or later: the web server (webhooks, /healthz)
+and SMS go on without it. A watcher connects with backoff (1 s doubling to 30 s, one
+log line per attempt, never the token), then checks Telegram every half minute;
+meanwhile /healthz answers 503 with the reason, and Telegram sends wait.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import secrets
 
 from aiohttp import web
 from telegram import Update
+from telegram.error import InvalidToken
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
-from bot.config import Settings
+from bot.config import Settings, check_local_host
 from bot.convenor_handlers import add_convenor_jobs
 from bot.dispatcher import Dispatcher, DispatchRefused
 from bot.local_mode import (
@@ -43,18 +51,33 @@ from storage.models import Channel
 
 log = logging.getLogger(__name__)
 
+TELEGRAM_UNREACHABLE = "telegram unreachable"
+TELEGRAM_TOKEN_REJECTED = "telegram rejected the bot token"
+
 
 class FlerpartProcess:
-    def __init__(self, settings: Settings) -> None:
+    # Telegram: first retry after 1 s, doubling up to 30 s; once up, checked this often.
+    telegram_retry_first = 1.0
+    telegram_retry_cap = 30.0
+    telegram_check_every = 30.0
+
+    def __init__(self, settings: Settings, *, allow_remote_sim: bool = False) -> None:
+        check_local_host(settings, allow_remote_sim)  # ConfigError: the simulator stays local
         self.settings = settings
-        local_twilio = settings.local_twilio
+        local = settings.local_mode
         self.services = Services(
             settings=settings,
-            twilio_account_sid=LOCAL_TWILIO_SID if local_twilio else settings.twilio_account_sid,
+            twilio_account_sid=LOCAL_TWILIO_SID if local else settings.twilio_account_sid,
             # A fresh secret per run: the stand-in signs with it, our routes check it.
-            twilio_auth_token=secrets.token_hex(16) if local_twilio else settings.twilio_auth_token,
+            twilio_auth_token=secrets.token_hex(16) if local else settings.twilio_auth_token,
+            telegram_problem=TELEGRAM_UNREACHABLE,  # until the first answer
+            sim_token=secrets.token_urlsafe(32) if local else "",
+            sim_any_host=allow_remote_sim,
         )  # type: ignore[arg-type]
         self._runner: web.AppRunner | None = None
+        self._telegram_watch: asyncio.Task[None] | None = None
+        self._telegram_connected = False  # started, menus and webhook (or polling) set
+        self._telegram_failures = 0
         self.port: int = settings.port
 
     @property
@@ -74,6 +97,7 @@ class FlerpartProcess:
             await self._start_telegram()
             await self._start_twilio()
             await self._start_dispatcher()
+            self._telegram_watch = asyncio.create_task(self._watch_telegram(), name="telegram")
         except BaseException:
             await self.stop()
             raise
@@ -129,12 +153,23 @@ class FlerpartProcess:
         return application
 
     async def _start_telegram(self) -> None:
+        """Builds the bot and starts its JobQueue, then tries Telegram once. Unreachable
+        is not fatal: the watcher goes on trying while the rest runs."""
         application = self._build_telegram()
         self.services.telegram = application
-        await application.initialize()
-        await application.start()  # also starts the JobQueue's APScheduler in this loop
-        await set_command_menus(application)
         add_convenor_jobs(application)
+        assert application.job_queue is not None
+        await application.job_queue.start()  # the minute jobs run with Telegram down too
+        await self._try_telegram(retry_in=self.telegram_retry_first)
+
+    async def _connect_telegram(self) -> None:
+        """Each step is skipped once done, so a try that failed halfway can be repeated."""
+        application = self.services.telegram
+        assert application is not None
+        await application.initialize()  # getMe
+        if not application.running:
+            await application.start()
+        await set_command_menus(application)
         if self.settings.telegram_webhook:
             await application.bot.set_webhook(
                 url=f"{self.settings.public_base_url}/telegram/webhook",
@@ -143,18 +178,71 @@ class FlerpartProcess:
             )
         else:
             assert application.updater is not None
-            await application.updater.start_polling(
-                poll_interval=0.0, timeout=10, allowed_updates=Update.ALL_TYPES
-            )
+            if not application.updater.running:
+                await application.updater.start_polling(
+                    poll_interval=0.0, timeout=10, allowed_updates=Update.ALL_TYPES
+                )
         links.set_bot_username(application.bot.username)
+        self._telegram_connected = True
         log.info("Telegram bot @%s started", application.bot.username)
 
-    async def _start_twilio(self) -> None:
-        if not self.settings.local_twilio and not self.settings.public_base_url:
-            log.warning(
-                "Twilio is configured but PUBLIC_BASE_URL is not: inbound SMS and "
-                "delivery reports cannot reach this process"
+    async def _try_telegram(self, retry_in: float) -> bool:
+        """Connects (or, once connected, asks getMe); True when Telegram answered.
+        A failure is one log line: what failed and when the next try is, never the token."""
+        application = self.services.telegram
+        assert application is not None
+        try:
+            if self._telegram_connected:
+                await application.bot.get_me()
+            else:
+                await self._connect_telegram()
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            self._telegram_failures += 1
+            rejected = isinstance(error, InvalidToken)
+            problem = TELEGRAM_TOKEN_REJECTED if rejected else TELEGRAM_UNREACHABLE
+            self._telegram_down(problem)
+            log.log(
+                logging.ERROR if rejected else logging.WARNING,
+                "%s (attempt %d, next in %g s): %s",
+                problem,
+                self._telegram_failures,
+                retry_in,
+                self._without_token(f"{type(error).__name__}: {error}"),
             )
+            return False
+        if self.services.telegram_problem is not None:
+            if self._telegram_failures:
+                log.info("Telegram answers again after %d failed try(s)", self._telegram_failures)
+            self.services.telegram_problem = None
+            self._telegram_failures = 0
+            if self.services.dispatcher is not None:
+                self.services.dispatcher.resume(Channel.TELEGRAM)
+        return True
+
+    def _telegram_down(self, problem: str) -> None:
+        self.services.telegram_problem = problem
+        if self.services.dispatcher is not None:
+            self.services.dispatcher.pause(Channel.TELEGRAM)  # rows wait, attempts unspent
+
+    def _without_token(self, text: str) -> str:
+        token = self.settings.telegram_bot_token or LOCAL_BOT_TOKEN
+        text = text.replace(token, "<token>")
+        return text.replace(token.partition(":")[2], "<token>")  # also the secret half alone
+
+    async def _watch_telegram(self) -> None:
+        """Retries with backoff while Telegram is down; checks it now and then while up."""
+        delay = self.telegram_retry_first
+        while True:
+            up = self.services.telegram_problem is None
+            await asyncio.sleep(self.telegram_check_every if up else delay)
+            delay = self.telegram_retry_first if up else min(delay * 2, self.telegram_retry_cap)
+            if await self._try_telegram(retry_in=delay):
+                delay = self.telegram_retry_first
+
+    async def _start_twilio(self) -> None:
+        # (PUBLIC_BASE_URL, where Twilio's webhooks reach us, is required in production.)
         base_url = self.local_url + TWILIO_STANDIN_PATH if self.settings.local_twilio else None
         self.services.twilio = make_twilio_client(
             self.services.twilio_account_sid,
@@ -178,6 +266,8 @@ class FlerpartProcess:
             ),
         }
         dispatcher = Dispatcher(senders, clock, database_url=settings.database_url)
+        if services.telegram_problem is not None:
+            dispatcher.pause(Channel.TELEGRAM)
         try:
             await dispatcher.start()
         except DispatchRefused as refused:
@@ -201,6 +291,11 @@ class FlerpartProcess:
     async def stop(self) -> None:
         """Reverse order; each step runs even when an earlier one failed."""
         services = self.services
+        if self._telegram_watch is not None:
+            self._telegram_watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._telegram_watch
+            self._telegram_watch = None
         if services.dispatcher is not None:
             await services.dispatcher.stop()
             services.dispatcher = None
@@ -210,7 +305,10 @@ class FlerpartProcess:
                 await application.updater.stop()
             if application.running:
                 await application.stop()
+            elif application.job_queue is not None:
+                await application.job_queue.stop()  # started before Telegram answered
             await application.shutdown()
+            await application.bot.shutdown()  # a first try that failed left its clients open
             services.telegram = None
         if services.twilio is not None:
             await close_twilio_client(services.twilio)

@@ -29,3 +29,8 @@ class Services:
     twilio_standin: TwilioStandIn | None = None
     dispatcher: Dispatcher | None = None
     retention_day: date | None = None  # the clock's day of the last retention run
+    # Why Telegram cannot be used right now ("telegram unreachable"), None when it can:
+    # /healthz reports it, and work that needs Telegram waits for it.
+    telegram_problem: str | None = None
+    sim_token: str = ""  # local mode: the per-run key /sim/api wants (the page carries it)
+    sim_any_host: bool = False  # --allow-remote-sim: /sim may be reached by any Host name

@@ -10,25 +10,55 @@ Moving the clock runs the scheduler's repeating work at once (bot/periodic.py).
 "place", "status", "timezone", "starts_at", "ends_at"} | null, "participants":
 [{"name", "phone", "role"}], "moments": {"two_days_before", "day_after", "survey"}}`
 with ISO 8601 times; see flows/demo_view.py.
+
+Nothing here has a login, so every route wants (else 403): a loopback Host (see
+`check_host`), no `Origin` or our own, and this run's key in `X-Sim-Token`, which
+only the page /sim carries; a POST must also be `application/json` (else 415).
+A web page of another site the developer visits can do none of that.
 """
 
 from __future__ import annotations
 
+import hmac
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
 from bot.periodic import run_what_fell_due
-from bot.sim_page import add_sim_page
+from bot.sim_page import add_sim_page, check_host
 from bot.web import SERVICES
 from bot.web_input import read_json_object
 from flows.clock import clock
-from flows.demo_view import demo_view
+from flows.demo_view import demo_view, sim_user_name
 from flows.onboarding import create_invitation
 from storage.models import Person, StaffRole, StaffUser
 
 MAX_TEXT = 4096
+TOKEN_HEADER = "X-Sim-Token"
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def guarded(handler: Handler) -> Handler:
+    """Only the page /sim of this run, from its own origin, may call `handler`."""
+
+    async def checked(request: web.Request) -> web.StreamResponse:
+        check_host(request)
+        origin = request.headers.get("Origin")
+        if origin is not None and urlsplit(origin).netloc != request.host:
+            raise web.HTTPForbidden(text="cross-site request")
+        expected = request.app[SERVICES].sim_token
+        given = request.headers.get(TOKEN_HEADER, "")
+        if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
+            raise web.HTTPForbidden(text=f"missing or wrong {TOKEN_HEADER}")
+        if request.method == "POST" and request.content_type != "application/json":
+            raise web.HTTPUnsupportedMediaType(text="send application/json")
+        return await handler(request)
+
+    return checked
 
 
 async def _json(request: web.Request) -> dict[str, Any]:
@@ -59,10 +89,14 @@ def _twilio(request: web.Request):
 async def telegram_message(request: web.Request) -> web.Response:
     body = await _json(request)
     language = body.get("language_code", "sv")
+    user_id = int(request.match_info["user_id"])
+    name = body.get("first_name")
+    if not isinstance(name, str) or not name.strip():
+        name = await sim_user_name(user_id)  # their own, never "Test"
     update = await _telegram(request).user_sends(
-        int(request.match_info["user_id"]),
+        user_id,
         _text(body),
-        first_name=str(body.get("first_name") or "Test")[:64],
+        first_name=name[:64],
         language_code=language if isinstance(language, str) else "sv",
     )
     return web.json_response({"update_id": update["update_id"]})
@@ -151,14 +185,18 @@ async def reopen_known_chats(app: web.Application) -> None:
 def add_sim_api(app: web.Application) -> None:
     """`app` is our web app (it holds the Services under `bot.web.SERVICES`)."""
     base = "/sim/api"
-    app.router.add_post(base + r"/telegram/{user_id:\d{1,15}}/message", telegram_message)
-    app.router.add_post(base + r"/telegram/{user_id:\d{1,15}}/press", telegram_press)
-    app.router.add_get(base + r"/telegram/{user_id:\d{1,15}}/transcript", telegram_transcript)
-    app.router.add_post(base + r"/sms/{phone:\+\d{8,15}}/message", sms_message)
-    app.router.add_get(base + r"/sms/{phone:\+\d{8,15}}/transcript", sms_transcript)
-    app.router.add_get(base + "/clock", get_clock)
-    app.router.add_post(base + "/clock", set_clock)
-    app.router.add_post(base + "/invite", invite)
-    app.router.add_get(base + "/demo", demo)
+    routes = [
+        ("POST", r"/telegram/{user_id:\d{1,15}}/message", telegram_message),
+        ("POST", r"/telegram/{user_id:\d{1,15}}/press", telegram_press),
+        ("GET", r"/telegram/{user_id:\d{1,15}}/transcript", telegram_transcript),
+        ("POST", r"/sms/{phone:\+\d{8,15}}/message", sms_message),
+        ("GET", r"/sms/{phone:\+\d{8,15}}/transcript", sms_transcript),
+        ("GET", "/clock", get_clock),
+        ("POST", "/clock", set_clock),
+        ("POST", "/invite", invite),
+        ("GET", "/demo", demo),
+    ]
+    for method, path, handler in routes:
+        app.router.add_route(method, base + path, guarded(handler))
     app.on_startup.append(reopen_known_chats)  # runs once the stand-ins exist
     add_sim_page(app)  # the page that plays with this API: local mode only, like it

@@ -14,6 +14,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.info_routes import add_info_routes
 from bot.logs import quiet_client_errors
+from bot.security_headers import add_security_headers
 from bot.services import Services
 from bot.web_input import read_form, read_json_object, whole_number
 from flows import delivery, inbound
@@ -31,9 +32,14 @@ MAX_BODY_BYTES = 256 * 1024  # webhooks are small; anything larger is a clean 41
 
 
 async def healthz(request: web.Request) -> web.Response:
-    if await healthy():
-        return web.json_response({"status": "ok"})
-    return web.json_response({"status": "database unavailable"}, status=503)
+    """200 when all is well; 503 with the reason when the database or Telegram is out
+    (the server itself goes on: webhooks are still taken, inbound SMS stored)."""
+    if not await healthy():
+        return web.json_response({"status": "database unavailable"}, status=503)
+    problem = request.app[SERVICES].telegram_problem
+    if problem is not None:
+        return web.json_response({"status": "degraded", "reason": problem}, status=503)
+    return web.json_response({"status": "ok"})
 
 
 async def telegram_webhook(request: web.Request) -> web.Response:
@@ -128,6 +134,7 @@ def make_web_app(services: Services) -> web.Application:
     quiet_client_errors()
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[SERVICES] = services
+    add_security_headers(app)  # every answer, aiohttp's own error pages too
     app.router.add_get("/healthz", healthz)
     app.router.add_post("/twilio/sms", twilio_sms)
     app.router.add_post("/twilio/status", twilio_status)

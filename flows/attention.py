@@ -8,7 +8,7 @@ about meetings older than `WINDOW` leave the list: by then they are history.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
 from tortoise.expressions import Subquery
@@ -27,7 +27,7 @@ from storage.models import (
 )
 
 WINDOW = timedelta(days=90)
-CONFIRM_BEFORE = timedelta(hours=24)
+CONFIRM_WORKING_DAYS = 2  # no answer this close to the meeting: someone should call
 _OPEN = (MeetingStatus.DRAFT, MeetingStatus.PLANNED)
 _SETTLED = (MeetingStatus.CANCELLED, MeetingStatus.MOVED)
 
@@ -35,6 +35,7 @@ _SETTLED = (MeetingStatus.CANCELLED, MeetingStatus.MOVED)
 class Concern(StrEnum):
     INFO_FAILED = "info_failed"
     NOT_CONFIRMED = "not_confirmed"
+    DECLINED = "declined"
     FEEDBACK_OVERDUE = "feedback_overdue"
     ACTIONS_OVERDUE = "actions_overdue"
     NEXT_UNKNOWN = "next_unknown"
@@ -69,8 +70,25 @@ class _Query:
     order: str
 
 
+def working_days_ahead(today: date, n: int) -> date:
+    """The n-th working day after today (weekends skipped; public holidays are not)."""
+    day = today
+    while n > 0:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            n -= 1
+    return day
+
+
 def _queries(scope: Scope, now: datetime, today: date) -> dict[Concern, _Query]:
     since, oldest_day = now - WINDOW, today - WINDOW
+    # Whole days: on a Thursday, Monday's meeting is two working days away.
+    confirm_by = datetime.combine(
+        working_days_ahead(today, CONFIRM_WORKING_DAYS) + timedelta(days=1), time(), tzinfo=UTC
+    )
+    person_in_focus = scope.meetings().filter(
+        starts_at__gte=now, status__in=_OPEN, attendees__role=AttendeeRole.PERSON_IN_FOCUS
+    )
     # Driven from the scope's meetings in time (team or convenor index), so the cost
     # follows the team's size, not the whole database's.
     recent = scope.meetings().filter(starts_at__gte=since)
@@ -91,13 +109,18 @@ def _queries(scope: Scope, now: datetime, today: date) -> dict[Concern, _Query]:
             scope.meetings().filter(id__in=Subquery(failed_info)), "", None, "starts_at"
         ),
         Concern.NOT_CONFIRMED: _Query(
-            scope.meetings().filter(
+            person_in_focus.filter(
                 status=MeetingStatus.PLANNED,
-                starts_at__gte=now,
-                starts_at__lte=now + CONFIRM_BEFORE,
-                attendees__role=AttendeeRole.PERSON_IN_FOCUS,
-                attendees__response__in=(AttendeeResponse.PENDING, AttendeeResponse.DECLINED),
+                starts_at__lt=confirm_by,
+                attendees__response=AttendeeResponse.PENDING,
             ),
+            "",
+            None,
+            "starts_at",
+        ),
+        # A no matters however far ahead the meeting is: a new time is needed.
+        Concern.DECLINED: _Query(
+            person_in_focus.filter(attendees__response=AttendeeResponse.DECLINED),
             "",
             None,
             "starts_at",

@@ -29,6 +29,7 @@ from storage.models import (
     ActionItem,
     ActionStatus,
     Attendee,
+    AttendeeResponse,
     AttendeeRole,
     Channel,
     ConsentKind,
@@ -130,6 +131,8 @@ def plan_reminders(
     stamp = int(meeting.starts_at.timestamp())
     planned = []
     for attendee, to in reachable(attendees):
+        if attendee.response is AttendeeResponse.DECLINED:
+            continue  # said they cannot come: no reminders (see cancel_reminders)
         participant = attendee.role is not AttendeeRole.AGENCY_STAFF
         for event in events:
             due = event.due(meeting.starts_at, meeting.ends_at, tz)
@@ -331,6 +334,34 @@ async def schedule_reminders(meeting: Meeting) -> tuple[int, int]:
         "reminder",
         plan_reminders(meeting, await meeting_attendees(meeting), events, clock.now()),
     )
+
+
+async def cancel_reminders(attendee: Attendee) -> int:
+    """The attendee cannot come: every pending reminder to them for this meeting is
+    cancelled at once; returns how many. `plan_reminders` plans none for them after."""
+    recipient = (
+        {"person_id": attendee.person_id}
+        if attendee.person_id is not None
+        else {"staff_user_id": attendee.staff_user_id}
+    )
+    return await OutboxMessage.filter(
+        meeting_id=attendee.meeting_id,
+        kind="reminder",
+        status=OutboxStatus.SCHEDULED,
+        **recipient,
+    ).update(status=OutboxStatus.CANCELLED, last_error="declined")
+
+
+async def restore_reminders(attendee: Attendee, now: datetime) -> int:
+    """A yes after a no: the reminders its no cancelled come back, those still ahead."""
+    return await OutboxMessage.filter(
+        meeting_id=attendee.meeting_id,
+        person_id=attendee.person_id,
+        kind="reminder",
+        status=OutboxStatus.CANCELLED,
+        last_error="declined",
+        due_at__gt=now,
+    ).update(status=OutboxStatus.SCHEDULED, last_error=None)
 
 
 async def schedule_information(meeting: Meeting, now: datetime) -> tuple[int, int]:

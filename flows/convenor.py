@@ -13,6 +13,7 @@ from tortoise.expressions import F
 from tortoise.queryset import QuerySet
 
 from flows import links, meeting_card, meeting_changes, participant_link
+from flows.campaign import cancel_reminders
 from flows.checklists import item as checklist_item
 from flows.clock import clock
 from flows.dialog import Again, Answer, Finish, Next, Outcome, Reply, StepFlow
@@ -21,8 +22,10 @@ from flows.meeting_close import CloseForm, ask_after_due
 from flows.meeting_form import EDITABLE, MeetingForm, moment_text, record_contact_consent
 from flows.replies import withdraw_contact_consent
 from flows.staff import conversation, read_button, read_meeting_button
+from flows.text_clean import clean
 from storage.models import (
     Attendee,
+    AttendeeResponse,
     AttendeeRole,
     ChecklistTick,
     ConversationState,
@@ -88,7 +91,7 @@ async def on_text(staff: StaffUser, text: str) -> list[Reply]:
     state, flow = await _current(staff)
     if flow is None:
         return [Reply(_("I am not asking anything right now. Send /help to see what you can do."))]
-    return await _apply(state, flow, await flow.take(state.step or "", Answer(text=text)))
+    return await _apply(state, flow, await flow.take(state.step or "", Answer(text=clean(text))))
 
 
 async def on_answer(staff: StaffUser, data: str) -> list[Reply] | None:
@@ -110,6 +113,12 @@ def _own_open_meetings(staff: StaffUser) -> QuerySet[Meeting]:
 async def new(staff: StaffUser) -> list[Reply]:
     if staff.role not in CAN_PREPARE:
         return [Reply(_("Only convenors prepare meetings. Send /meetings to see your team's."))]
+    state, flow = await _current(staff)
+    if isinstance(flow, MeetingForm) and not flow.editing and flow.meeting is not None:
+        # A draft is under way: ask before dropping it, never restart silently.
+        if state.step != "restart":
+            flow.draft["resume_step"] = state.step
+        return await _apply(state, flow, Next("restart"))
     return await _begin(staff, MeetingForm, None, MeetingForm.first_step, {})
 
 
@@ -199,6 +208,13 @@ async def _edit(staff: StaffUser, meeting: Meeting, args: list[str]) -> list[Rep
 
 
 async def _preview(staff: StaffUser, meeting: Meeting, args: list[str]) -> list[Reply] | None:
+    return [await meeting_card.preview(meeting)]
+
+
+async def _plain(staff: StaffUser, meeting: Meeting, args: list[str]) -> list[Reply] | None:
+    if meeting.status not in OPEN:
+        return None
+    await meeting_card.make_texts_plain(meeting)
     return [await meeting_card.preview(meeting)]
 
 
@@ -295,6 +311,19 @@ async def _consent(staff: StaffUser, meeting: Meeting, args: list[str]) -> list[
     return [await meeting_card.card(meeting)]
 
 
+async def _absent(staff: StaffUser, meeting: Meeting, args: list[str]) -> list[Reply] | None:
+    """The person told the convenor (a call, a visit) that they cannot come: as a no by SMS."""
+    attendee = await Attendee.get_or_none(meeting=meeting, role=AttendeeRole.PERSON_IN_FOCUS)
+    if attendee is None or meeting.status not in OPEN:
+        return None
+    if attendee.response is not AttendeeResponse.DECLINED:
+        attendee.response = AttendeeResponse.DECLINED
+        attendee.responded_at = clock.now()
+        await attendee.save(update_fields=["response", "responded_at"])
+        await cancel_reminders(attendee)
+    return [await meeting_card.card(meeting)]
+
+
 async def _tglink(staff: StaffUser, meeting: Meeting, args: list[str]) -> list[Reply] | None:
     person = await meeting_card.telegram_person_without_chat(meeting)
     if person is None or meeting.status not in OPEN:
@@ -317,6 +346,7 @@ ACTIONS = {
     "card": _card,
     "edit": _edit,
     "preview": _preview,
+    "plain": _plain,
     "send": _send,
     "prep": _prep,
     "run": _run,
@@ -325,6 +355,7 @@ ACTIONS = {
     "cancel": _cancel,
     "tglink": _tglink,
     "consent": _consent,
+    "absent": _absent,
 }
 
 
@@ -332,7 +363,11 @@ ACTIONS = {
 async def meetings_awaiting_notes(now: datetime) -> list[Meeting]:
     """Meetings whose planned end has passed and whose convenor was not asked yet."""
     candidates = await Meeting.filter(
-        status__in=OPEN, ends_at__lte=now, after_asked_at=None, convenor_id__isnull=False
+        status__in=OPEN,
+        ends_at__lte=now,
+        after_asked_at=None,
+        info_sent_at__isnull=False,
+        convenor_id__isnull=False,
     ).prefetch_related("convenor")
     return [m for m in candidates if ask_after_due(m, now)]
 

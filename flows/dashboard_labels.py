@@ -18,8 +18,13 @@ def concern(value: Concern, n: int) -> str:
             n,
         ),
         Concern.NOT_CONFIRMED: ngettext(
-            "{n} meeting within 24 hours: the person has not confirmed",
-            "{n} meetings within 24 hours: the person has not confirmed",
+            "{n} meeting within 2 working days: the person has not answered",
+            "{n} meetings within 2 working days: the person has not answered",
+            n,
+        ),
+        Concern.DECLINED: ngettext(
+            "{n} meeting: the person cannot come",
+            "{n} meetings: the person cannot come",
             n,
         ),
         Concern.FEEDBACK_OVERDUE: ngettext(

@@ -13,12 +13,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flows.schedule import REMINDER_TWO_DAYS, SURVEY, at_local
-from storage.models import Attendee, Meeting, StaffUser
+from storage.models import Attendee, Meeting, Person, StaffUser
 
 # The Telegram user the page plays until the demo meeting has a convenor; joins by
 # a real invitation and `/start`, like anyone else.
 DEMO_CONVENOR_USER_ID = 1_000_000_100
 DEMO_CONVENOR_NAME = "Karin"
+# Names the simulator gives the Telegram users it plays when the caller names none
+# (fiction, like the demo's people): never "Test" in a greeting.
+SIM_NAMES = ("Maria", "Ahmed", "Sofia", "Johan", "Leila", "Anders", "Noor", "Petra")
 DAY_AFTER_AT = time(9, 0)  # before the survey's 10:00, so the notes can come first
 
 
@@ -105,3 +108,17 @@ async def demo_view() -> DemoView:
         if demo.starts_at and demo.ends_at
         else {},
     )
+
+
+async def sim_user_name(user_id: int) -> str:
+    """The first name a simulated Telegram user goes by: the staff user or linked person
+    we know by that id, the demo convenor, else a made-up name of their own."""
+    staff = await StaffUser.get_or_none(telegram_user_id=user_id)
+    if staff is not None and staff.display_name.strip():
+        return staff.display_name.split()[0]
+    person = await Person.filter(telegram_chat_id=user_id).first()
+    if person is not None and person.first_name.strip():
+        return person.first_name
+    if user_id == DEMO_CONVENOR_USER_ID:
+        return DEMO_CONVENOR_NAME
+    return SIM_NAMES[user_id % len(SIM_NAMES)]

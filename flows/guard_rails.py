@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from storage.models import Agency, AttendeeResponse, AttendeeRole
+from storage.models import Agency, Attendee, AttendeeResponse, AttendeeRole, Meeting
 
 MAX_ATTENDEES = 6  # "only those needed": more than about six overwhelms (seeds 002)
 
@@ -31,10 +31,30 @@ class Seat:
     response: AttendeeResponse = AttendeeResponse.PENDING
 
 
+async def meeting_seats(meeting: Meeting) -> list[Seat]:
+    seats = await Attendee.filter(meeting=meeting).values_list("role", "agency", "response")
+    return [Seat(*seat) for seat in seats]
+
+
+def _attending(seats: Iterable[Seat]) -> list[Seat]:
+    """Who still comes: a no (the person's own, or marked by the convenor) leaves the table."""
+    return [s for s in seats if s.response != AttendeeResponse.DECLINED]
+
+
+def _agency_counts(seats: Iterable[Seat]) -> Counter[Agency]:
+    return Counter(s.agency for s in seats if s.agency not in (Agency.NONE, Agency.OTHER))
+
+
+def crowded_agencies(seats: Iterable[Seat]) -> list[Agency]:
+    """The agencies that send more than one person, for the warning to name them."""
+    counts = _agency_counts(_attending(seats))
+    return sorted(agency for agency, n in counts.items() if n > 1)
+
+
 def cautions(seats: Iterable[Seat], interpreter_needed: bool) -> list[Caution]:
-    seats = [s for s in seats if s.response is not AttendeeResponse.DECLINED]
+    seats = _attending(seats)
     roles = {s.role for s in seats}
-    agencies = Counter(s.agency for s in seats if s.agency not in (Agency.NONE, Agency.OTHER))
+    agencies = _agency_counts(seats)
     found = []
     if Agency.FORSAKRINGSKASSAN in agencies and AttendeeRole.PERSON_IN_FOCUS not in roles:
         found.append(Caution.FK_WITHOUT_PERSON)

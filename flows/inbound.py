@@ -10,7 +10,8 @@ from tortoise.exceptions import IntegrityError
 from flows.clock import clock
 from flows.i18n import _, use_locale
 from flows.phone import is_e164, mask_address
-from flows.replies import handle_reply
+from flows.replies import handle_reply, who_replied
+from flows.text_clean import clean
 from storage.models import Channel, InboundMessage, Person
 
 log = logging.getLogger(__name__)
@@ -24,9 +25,9 @@ async def handle_sms(message_sid: str, sender: str, body: str, default_locale: s
 
     `sender` may be anything the provider passes on: only a phone number in E.164 can
     be one of our people; whatever it is, only its masked form is stored."""
-    person = None
-    if is_e164(sender):
-        person = await Person.filter(phone=sender, anonymised_at=None).order_by("-id").first()
+    body = clean(body)
+    people = await Person.filter(phone=sender, anonymised_at=None) if is_e164(sender) else []
+    person = await who_replied(people, clock.now()) if people else None
     try:
         inbound = await InboundMessage.create(
             channel=Channel.SMS,
@@ -55,6 +56,7 @@ async def handle_sms(message_sid: str, sender: str, body: str, default_locale: s
 async def handle_telegram(person: Person, message_key: str, text: str) -> str | None:
     """A linked participant's Telegram message; the same replies as by SMS.
     None for a duplicate (the same update delivered twice)."""
+    text = clean(text)
     try:
         inbound = await InboundMessage.create(
             channel=Channel.TELEGRAM,

@@ -1,12 +1,15 @@
 """The participant information page (`/i/<token>`) and its calendar file, channel-free.
 
-One unguessable token per meeting, no login: the link in the SMS is the only key,
-so the page shows what the information SMS says and nothing more (no phone
-numbers, no case details). It is gone once the meeting has ended or was cancelled.
+No login: the link in the SMS is the only key, so the page shows what the information
+SMS says and nothing more (no phone numbers, no case details). Every information
+message carries its own unguessable token, so no two attendees share a key and the
+page knows whose it is; only the token's sha256 is stored. The page is gone once the
+meeting has ended or was cancelled.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 from dataclasses import dataclass
@@ -18,10 +21,10 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_datetime
 from icalendar import Calendar, Event
 
-from flows import labels
+from flows import labels, own_words
 from flows.i18n import SUPPORTED, _, normalise_locale, use_locale
 from flows.meeting_time import when
-from storage.models import Agency, Attendee, Meeting, MeetingStatus
+from storage.models import Agency, Attendee, InfoLink, Meeting, MeetingStatus
 
 # What `secrets.token_urlsafe` makes; anything else is refused before the database.
 TOKEN_PATTERN: Final = re.compile(r"[A-Za-z0-9_-]{20,64}")
@@ -35,6 +38,7 @@ class AttendeeLine:
     name: str
     agency: str  # the agency's label in the page's language, "" when none
     why: str
+    why_note: str = ""  # "(in Swedish)" when `why` is not in the page's language
 
 
 @dataclass(frozen=True)
@@ -42,8 +46,10 @@ class InfoView:
     """Everything the page and the .ics show, already in the page's language."""
 
     meeting_id: int
+    attendee_id: int | None  # whose link opened the page (None: a link from before 0005)
     locale: str
     purpose: str
+    purpose_note: str  # "(in Swedish)" when the purpose is not in the page's language
     day: str  # "tisdag 3 december"
     start: str  # "10:00"
     end: str
@@ -55,6 +61,10 @@ class InfoView:
     attendees: tuple[AttendeeLine, ...]
     convenor_name: str  # "" when the meeting has no convenor yet
     composed_at: datetime
+
+    @property
+    def has_whys(self) -> bool:
+        return any(line.why for line in self.attendees)
 
 
 @dataclass(frozen=True)
@@ -70,16 +80,18 @@ def text_locale(locale: str) -> str:
     return locale if locale in SUPPORTED else "en"
 
 
-async def ensure_info_token(meeting: Meeting) -> str:
-    """The meeting's page token, made once and kept (also when two callers race)."""
-    if meeting.info_token:
-        return meeting.info_token
-    await Meeting.filter(id=meeting.id, info_token=None).update(
-        info_token=secrets.token_urlsafe(24)
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def issue_info_token(attendee: Attendee) -> str:
+    """A new key to the meeting's page for this attendee, shown once (in the message
+    that carries it); earlier keys stay valid, so every link already sent still works."""
+    token = secrets.token_urlsafe(24)
+    await InfoLink.create(
+        token_hash=hash_token(token), meeting_id=attendee.meeting_id, attendee_id=attendee.id
     )
-    await meeting.refresh_from_db(fields=["info_token"])
-    assert meeting.info_token is not None
-    return meeting.info_token
+    return token
 
 
 def meeting_end(meeting: Meeting) -> datetime:
@@ -91,7 +103,11 @@ async def info_for(token: str, now: datetime, locale: str) -> InfoView | Gone | 
     """The page for a token: a view, GONE (ended or cancelled), or None (unknown)."""
     if not TOKEN_PATTERN.fullmatch(token):
         return None
-    meeting = await Meeting.get_or_none(info_token=token).prefetch_related("convenor")
+    # Looked up by its hash: the database never compares the token itself.
+    link = await InfoLink.get_or_none(token_hash=hash_token(token))
+    if link is None:
+        return None
+    meeting = await Meeting.get_or_none(id=link.meeting_id).prefetch_related("convenor")
     if meeting is None or meeting.starts_at is None:
         return None
     if (
@@ -100,10 +116,12 @@ async def info_for(token: str, now: datetime, locale: str) -> InfoView | Gone | 
         or now >= meeting_end(meeting)
     ):
         return GONE
-    return await _compose(meeting, normalise_locale(locale), now)
+    return await _compose(meeting, link.attendee_id, normalise_locale(locale), now)
 
 
-async def _compose(meeting: Meeting, locale: str, now: datetime) -> InfoView:
+async def _compose(
+    meeting: Meeting, attendee_id: int | None, locale: str, now: datetime
+) -> InfoView:
     assert meeting.starts_at is not None
     day, start = when(meeting, locale)
     ends_at = meeting_end(meeting)
@@ -114,11 +132,15 @@ async def _compose(meeting: Meeting, locale: str, now: datetime) -> InfoView:
         .prefetch_related("person", "staff_user")
     )
     with use_locale(text_locale(locale)):
-        lines = tuple(line for a in attendees if (line := _line(a)) is not None)
+        lines = tuple(line for a in attendees if (line := _line(a, meeting, locale)) is not None)
+        purpose = own_words.for_reader(meeting, own_words.PURPOSE, meeting.purpose, locale)
+        purpose_note = _note(purpose.foreign)
     return InfoView(
         meeting_id=meeting.id,
+        attendee_id=attendee_id,
         locale=locale,
-        purpose=meeting.purpose,
+        purpose=purpose.text,
+        purpose_note=purpose_note,
         day=day,
         start=start,
         end=end,
@@ -133,7 +155,11 @@ async def _compose(meeting: Meeting, locale: str, now: datetime) -> InfoView:
     )
 
 
-def _line(attendee: Attendee) -> AttendeeLine | None:
+def _note(language: str | None) -> str:
+    return _("(in {language})", language=labels.language(language)) if language else ""
+
+
+def _line(attendee: Attendee, meeting: Meeting, locale: str) -> AttendeeLine | None:
     # First names only: the page is reachable by anyone holding the link.
     if attendee.person is not None:
         name = attendee.person.first_name
@@ -142,7 +168,16 @@ def _line(attendee: Attendee) -> AttendeeLine | None:
     else:
         return None  # the person was erased; nothing to show
     agency = "" if attendee.agency in _UNNAMED_AGENCIES else labels.agency(attendee.agency)
-    return AttendeeLine(name=name, agency=agency, why=attendee.why)
+    why = labels.attendee_why(attendee)
+    # Only the person's own line is ours; any other "why" is the convenor's words.
+    foreign = bool(attendee.why) and own_words.differs(meeting, locale)
+    return AttendeeLine(
+        name=name, agency=agency, why=why, why_note=_note(meeting.language if foreign else None)
+    )
+
+
+def _heading(text: str, note: str) -> str:
+    return f"{text} {note}" if note else text
 
 
 def _first_word(text: str) -> str:
@@ -179,11 +214,18 @@ def ics_for(view: InfoView) -> bytes:
 
 def _description(view: InfoView) -> str:
     """The page's sections as plain text, with the page's own msgids."""
-    lines = [_("Why we meet"), view.purpose, "", _("Who comes, and why")]
+    lines = []
+    if view.purpose:
+        lines += [_heading(_("Why we meet"), view.purpose_note), view.purpose, ""]
+    if view.attendees:
+        lines.append(_("Who comes, and why") if view.has_whys else _("Who comes"))
     for line in view.attendees:
         who = f"{line.name}, {line.agency}" if line.agency else line.name
-        lines.append(f"- {who}: {line.why}" if line.why else f"- {who}")
-    lines += ["", _("You may bring someone you trust."), _("You may take breaks."), ""]
+        why = f"{line.why} {line.why_note}".strip()
+        lines.append(f"- {who}: {why}" if line.why else f"- {who}")
+    if view.attendees:
+        lines.append("")
+    lines += [_("You may bring someone you trust."), _("You may take breaks."), ""]
     lines.append(_("Questions?"))
     if view.convenor_name:
         lines.append(_("Reply to the SMS and {name} reads it.", name=view.convenor_name))

@@ -5,9 +5,11 @@ Functions, not constants: `_()` reads the locale of the update at call time.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flows.guard_rails import Caution
-from flows.i18n import _
-from storage.models import Agency, AttendeeRole, Channel, MeetingKind, MeetingStatus
+from flows.i18n import _, ngettext
+from storage.models import Agency, Attendee, AttendeeRole, Channel, MeetingKind, MeetingStatus
 
 LANGUAGE_NAMES = {"sv": "Svenska", "en": "English", "ar": "العربية"}  # each in its own language
 
@@ -59,7 +61,14 @@ def status(value: MeetingStatus) -> str:
     }[value]
 
 
-def caution(value: Caution) -> str:
+def caution(value: Caution, agencies: Sequence[Agency] = ()) -> str:
+    if value is Caution.SAME_AGENCY and agencies:
+        return ngettext(
+            "More than one person comes from {agencies}. One per agency is usually enough.",
+            "More than one person comes from each of {agencies}. One per agency is usually enough.",
+            len(agencies),
+            agencies=", ".join(agency(a) for a in agencies),
+        )
     return {
         Caution.FK_WITHOUT_PERSON: _(
             "Försäkringskassan may not take part without the person in focus."
@@ -69,3 +78,18 @@ def caution(value: Caution) -> str:
         Caution.TOO_MANY: _("More than six people: a big meeting can feel overwhelming."),
         Caution.NO_INTERPRETER: _("An interpreter is needed, but none is invited."),
     }[value]
+
+
+def language(code: str) -> str:
+    """A language's name in the reader's language ("Swedish", "svenska", "السويدية")."""
+    names = {"sv": _("Swedish"), "en": _("English"), "ar": _("Arabic")}
+    return names.get(code, code)
+
+
+def attendee_why(attendee: Attendee) -> str:
+    """Why they come, for the reader. The person in focus's line is ours, so it is worded
+    here in the reader's language (never stored translated); anyone else's is the
+    convenor's own words."""
+    if attendee.role is AttendeeRole.PERSON_IN_FOCUS and not attendee.why:
+        return _("It is your meeting.")
+    return attendee.why

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from flows import checklists, labels, templates
 from flows.dialog import Button, Reply
-from flows.i18n import _, current_locale
-from flows.meeting_form import meeting_cautions, moment_text
+from flows.i18n import _, current_locale, ngettext
+from flows.meeting_form import caution_lines, moment_text
+from flows.sms_parts import gsm7_safe, not_gsm7_in, sms_parts, typographic_in
 from flows.staff import meeting_button
 from storage.models import (
     Attendee,
+    AttendeeResponse,
     AttendeeRole,
     Channel,
     Checklist,
@@ -67,6 +69,14 @@ async def _person_consented(meeting: Meeting) -> bool:
     ).exists()
 
 
+async def _person_may_come(meeting: Meeting) -> bool:
+    return (
+        await Attendee.filter(meeting=meeting, role=AttendeeRole.PERSON_IN_FOCUS)
+        .exclude(response=AttendeeResponse.DECLINED)
+        .exists()
+    )
+
+
 async def telegram_person_without_chat(meeting: Meeting) -> Person | None:
     """The person in focus prefers Telegram but has not opened the bot yet."""
     attendee = await Attendee.get_or_none(
@@ -95,9 +105,9 @@ async def card(meeting: Meeting) -> Reply:
         "",
         *await _attendee_lines(meeting),
     ]
-    found = await meeting_cautions(meeting)
-    if found:
-        lines += ["", *(f"⚠️ {labels.caution(c)}" for c in found)]
+    warnings = await caution_lines(meeting)
+    if warnings:
+        lines += ["", *warnings]
     lines += [
         "",
         _("Preparation: {bar}", bar=await progress_line(meeting, Checklist.PREPARATION)),
@@ -133,6 +143,8 @@ async def card(meeting: Meeting) -> Reply:
             buttons.append(
                 [meeting_action(meeting, _("✗ The person withdrew consent"), "consent", "withdraw")]
             )
+        if await _person_may_come(meeting):
+            buttons.append([meeting_action(meeting, _("🚫 The person cannot come"), "absent")])
     elif meeting.closed_at is None and meeting.status is not MeetingStatus.CANCELLED:
         buttons = [[meeting_action(meeting, _("📝 After"), "after")]]
     return Reply("\n".join(lines), buttons)
@@ -157,21 +169,120 @@ async def _as_the_person_gets_it(meeting: Meeting, template: str) -> tuple[str, 
     return person.first_name, await templates.render(message, meeting)
 
 
+async def _texts(meeting: Meeting) -> list[tuple[str, str]]:
+    """(where, text) of every text of the meeting the person may read in the SMS."""
+    texts = [(_("the purpose"), meeting.purpose), (_("the place"), meeting.place)]
+    seats = await Attendee.filter(meeting=meeting).prefetch_related("person", "staff_user")
+    for a in seats:
+        if a.person is not None:
+            name = a.person.first_name
+        elif a.staff_user is not None:
+            name = a.staff_user.display_name.split(" ")[0]  # as the SMS names them
+        else:
+            continue
+        texts.append((_("the name {name}", name=name), name))
+        if a.role is not AttendeeRole.PERSON_IN_FOCUS and a.why:
+            texts.append((_("why {name} comes", name=name), a.why))
+    return texts
+
+
+def _quoted(chars: str) -> str:
+    return " ".join(f"«{ch}»" for ch in chars)
+
+
+async def sms_facts(meeting: Meeting, text: str) -> tuple[list[str], bool]:
+    """What the convenor should know about the SMS: its parts and encoding, and which
+    characters make it UCS-2 (where they are); and whether the meeting's texts hold
+    typographic characters that a tap can make plain."""
+    parts = sms_parts(text)
+    lines = [
+        ngettext(
+            "SMS: {n} part, {encoding}.",
+            "SMS: {n} parts, {encoding}.",
+            parts.parts,
+            encoding=parts.encoding,
+        )
+    ]
+    texts = await _texts(meeting)
+    if parts.encoding == "UCS-2":
+        in_sms = set(not_gsm7_in(text))  # a name left out of the greeting is not listed
+        found = [
+            (where, "".join(ch for ch in not_gsm7_in(t) if ch in in_sms)) for where, t in texts
+        ]
+        found = [(where, chars) for where, chars in found if chars]
+        if found:
+            # Built first: Babel does not extract a _() nested inside another one.
+            listed = "; ".join(
+                _("{chars} in {where}", chars=_quoted(chars), where=where) for where, chars in found
+            )
+            lines.append(
+                _(
+                    "These characters make it UCS-2, with room for fewer letters in "
+                    "each part (70 instead of 160): {found}",
+                    found=listed,
+                )
+            )
+        if in_sms - {ch for _where, chars in found for ch in chars}:
+            lines.append(_("Messages in this language are always sent as UCS-2."))
+    typographic = "".join(typographic_in(t) for _where, t in texts)
+    if typographic:
+        lines.append(
+            _(
+                "Typographic characters {chars} are sent as plain ones. "
+                "Tap below to change them in the meeting's texts too.",
+                chars=_quoted("".join(dict.fromkeys(typographic))),
+            )
+        )
+    return lines, bool(typographic)
+
+
+async def make_texts_plain(meeting: Meeting) -> int:
+    """Typographic quotes, dashes, spaces and dots swapped for plain GSM-7 ones in the
+    meeting's purpose, place, names and whys; returns how many texts changed."""
+    changed = 0
+    if gsm7_safe(meeting.purpose) != meeting.purpose or gsm7_safe(meeting.place) != meeting.place:
+        meeting.purpose, meeting.place = gsm7_safe(meeting.purpose), gsm7_safe(meeting.place)
+        await meeting.save(update_fields=["purpose", "place", "updated_at"])
+        changed += 1
+    for a in await Attendee.filter(meeting=meeting).prefetch_related("person"):
+        if gsm7_safe(a.why) != a.why:
+            a.why = gsm7_safe(a.why)
+            await a.save(update_fields=["why"])
+            changed += 1
+        if a.person is not None and gsm7_safe(a.person.first_name) != a.person.first_name:
+            a.person.first_name = gsm7_safe(a.person.first_name)
+            await a.person.save(update_fields=["first_name", "updated_at"])
+            changed += 1
+    return changed
+
+
 async def preview(meeting: Meeting) -> Reply:
-    """The information exactly as the person in focus will get it."""
+    """The information exactly as the person in focus will get it, with what the
+    convenor should know about the SMS."""
     rendered = await _as_the_person_gets_it(meeting, "info_participant")
     if rendered is None:
         return Reply(_("There is nothing to preview yet: set the time and the person first."))
     name, text = rendered
-    return Reply(
-        _("This is what {name} will get:", name=name) + "\n\n" + text,
+    lines = [_("This is what {name} will get:", name=name), "", text]
+    buttons = [
         [
-            [
-                meeting_action(meeting, _("📨 Send information"), "send"),
-                meeting_action(meeting, _("Back"), "card"),
-            ]
-        ],
-    )
+            meeting_action(meeting, _("📨 Send information"), "send"),
+            meeting_action(meeting, _("Back"), "card"),
+        ]
+    ]
+    if await _person_channel(meeting) is Channel.SMS:
+        facts, typographic = await sms_facts(meeting, text)
+        lines += ["", *facts]
+        if typographic:
+            buttons.insert(0, [meeting_action(meeting, _("✨ Make them plain"), "plain")])
+    return Reply("\n".join(lines), buttons)
+
+
+async def _person_channel(meeting: Meeting) -> Channel | None:
+    attendee = await Attendee.get_or_none(
+        meeting=meeting, role=AttendeeRole.PERSON_IN_FOCUS
+    ).prefetch_related("person")
+    return attendee.person.preferred_channel if attendee and attendee.person else None
 
 
 async def summary_preview(meeting: Meeting) -> str:

@@ -12,14 +12,20 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flows import campaign, labels, meeting_changes
+from flows import campaign, labels, meeting_changes, own_words
 from flows.clock import clock
 from flows.dialog import Again, Answer, Finish, Next, Outcome, Reply, StepFlow, need_button
 from flows.i18n import _
 from flows.meeting_card import summary_preview
-from flows.meeting_form import moment_text, when_problem
+from flows.meeting_form import (
+    confirmed_when,
+    moment_text,
+    read_when,
+    when_confirmation,
+    when_problem,
+)
 from flows.schedule import next_working_day_after
-from flows.when_parser import Refused, parse_day, parse_when
+from flows.when_parser import Refused, parse_day
 from storage.models import (
     ActionItem,
     Attendee,
@@ -28,6 +34,7 @@ from storage.models import (
     MeetingStatus,
     Note,
     NoteKind,
+    Person,
 )
 
 FEEDBACK_WORKING_DAYS = 5  # seeds 002, tip 7: near-term feedback
@@ -104,9 +111,19 @@ class CloseForm(StepFlow):
         return Reply(_("When is the meeting now? For example 3/12 10:00 or tuesday 10:00."))
 
     async def take_moved_when(self, answer: Answer) -> Outcome:
-        moment = parse_when(answer.text or "", clock.now(), ZoneInfo(self.m.timezone))
-        if isinstance(moment, Refused):
-            return Again(when_problem(moment.problem))
+        read = read_when(answer.text or "", clock.now(), self.m.timezone)
+        if isinstance(read, Refused):
+            return Again(when_problem(read))
+        self.draft.update(read)
+        return Next("moved_confirm")
+
+    async def ask_moved_confirm(self) -> Reply:
+        return when_confirmation(self.draft, self.m.timezone, self.option)
+
+    async def take_moved_confirm(self, answer: Answer) -> Outcome:
+        moment = confirmed_when(self.draft, answer, again="moved_when")
+        if not isinstance(moment, datetime):
+            return moment
         length = self.m.ends_at - self.m.starts_at if self.m.ends_at and self.m.starts_at else None
         self.m.starts_at = moment
         self.m.ends_at = moment + length if length else moment
@@ -150,12 +167,50 @@ class CloseForm(StepFlow):
 
     async def take_decisions(self, answer: Answer) -> Outcome:
         if answer.choice == "done":
+            decided = await Note.filter(meeting=self.m, kind=NoteKind.DECISION).exists()
+            if decided and await self._reader() is not None:
+                return Next("decisions_for_person")
             return Next("action_what")
         text = (answer.text or "").strip()
         if not text:
             return need_button()
         await Note.create(meeting=self.m, kind=NoteKind.DECISION, text=text, author=self.staff)
         return Next("decisions", [Reply(_("Noted."))])
+
+    async def _reader(self) -> Person | None:
+        """The person in focus, when they read another language than the convenor wrote in."""
+        attendee = await Attendee.get_or_none(
+            meeting=self.m, role=AttendeeRole.PERSON_IN_FOCUS
+        ).prefetch_related("person")
+        person = attendee.person if attendee else None
+        if person is None or not own_words.differs(self.m, person.language):
+            return None
+        return person
+
+    async def ask_decisions_for_person(self) -> Reply:
+        person = await self._reader()
+        return Reply(
+            _(
+                "{name} gets messages in {language}. Please write the decisions in {language} "
+                "too, all in one message. If you skip this, {name} gets them in {own}, and the "
+                "message says so.",
+                name=person.first_name if person else "?",
+                language=labels.language(person.language if person else self.m.language),
+                own=labels.language(self.m.language),
+            ),
+            [[self.option(_("Skip"), "skip")]],
+        )
+
+    async def take_decisions_for_person(self, answer: Answer) -> Outcome:
+        if answer.choice != "skip":
+            text = " ".join((answer.text or "").split())
+            if not text:
+                return need_button()
+            person = await self._reader()
+            if person is not None:
+                own_words.store(self.m, own_words.DECISIONS, person.language, text)
+                await self.m.save(update_fields=["person_texts", "updated_at"])
+        return Next("action_what")
 
     async def ask_action_what(self) -> Reply:
         count = await ActionItem.filter(meeting=self.m).count()
@@ -166,6 +221,12 @@ class CloseForm(StepFlow):
 
     async def take_action_what(self, answer: Answer) -> Outcome:
         if answer.choice == "done":
+            if not await self._feedback_candidates():
+                await self._set_feedback_owner(None)
+                return Next(
+                    "feedback_by",
+                    [Reply(_("You get back to the person yourself: nobody else was there."))],
+                )
             return Next("feedback_owner")
         text = (answer.text or "").strip()
         if not text:
@@ -191,7 +252,7 @@ class CloseForm(StepFlow):
     async def take_action_due(self, answer: Answer) -> Outcome:
         due = parse_day(answer.text or "", self._today())
         if isinstance(due, Refused):
-            return Again(when_problem(due.problem))
+            return Again(when_problem(due))
         action = self.draft.pop("action", None)
         if not action or "owner" not in action:
             return Next("action_what")
@@ -200,18 +261,40 @@ class CloseForm(StepFlow):
         )
         return Next("action_what", [Reply(_("Added to the action plan."))])
 
+    # Who gets back to the person: never the person themself; the convenor ("me")
+    # always may, and is the one when nobody else was there.
+    async def _feedback_candidates(self) -> list[Attendee]:
+        return [
+            a
+            for a in await self._attendees()
+            if a.role is not AttendeeRole.PERSON_IN_FOCUS
+            and (a.staff_user_id is None or a.staff_user_id != self.staff.id)
+        ]
+
+    async def _set_feedback_owner(self, attendee_id: int | None) -> None:
+        """None: the convenor (their own seat, if they have one, carries the flag)."""
+        if attendee_id is None:
+            own = await Attendee.get_or_none(meeting=self.m, staff_user_id=self.staff.id)
+            attendee_id = own.id if own is not None else None
+        await Attendee.filter(meeting=self.m).update(gives_feedback=False)
+        if attendee_id is not None:
+            await Attendee.filter(id=attendee_id).update(gives_feedback=True)
+
     async def ask_feedback_owner(self) -> Reply:
-        return Reply(
-            _("Who gets back to the person after the meeting?"),
-            await self._attendee_buttons("f"),
-        )
+        rows = [[self.option(_("Me ({name})", name=self.staff.display_name), "me")]]
+        for a in await self._feedback_candidates():
+            name = a.person.first_name if a.person else a.staff_user.display_name
+            rows.append([self.option(f"{name} ({labels.role(a.role)})", f"f{a.id}")])
+        return Reply(_("Who gets back to the person after the meeting?"), rows)
 
     async def take_feedback_owner(self, answer: Answer) -> Outcome:
+        if answer.choice == "me":
+            await self._set_feedback_owner(None)
+            return Next("feedback_by")
         giver = await self._chosen_attendee(answer, "f")
-        if giver is None:
+        if giver is None or giver not in {a.id for a in await self._feedback_candidates()}:
             return need_button()
-        await Attendee.filter(meeting=self.m).update(gives_feedback=False)
-        await Attendee.filter(id=giver).update(gives_feedback=True)
+        await self._set_feedback_owner(giver)
         return Next("feedback_by")
 
     def _default_feedback_day(self) -> date:
@@ -227,7 +310,7 @@ class CloseForm(StepFlow):
     async def take_feedback_by(self, answer: Answer) -> Outcome:
         due = parse_day(answer.choice or answer.text or "", self._today())
         if isinstance(due, Refused):
-            return Again(when_problem(due.problem))
+            return Again(when_problem(due))
         self.m.feedback_due = due
         await self.m.save(update_fields=["feedback_due", "updated_at"])
         return Next("next_meeting")
@@ -241,11 +324,22 @@ class CloseForm(StepFlow):
     async def take_next_meeting(self, answer: Answer) -> Outcome:
         if answer.choice == "none":
             self.m.next_meeting_at = None
-        else:
-            moment = parse_when(answer.text or "", clock.now(), ZoneInfo(self.m.timezone))
-            if isinstance(moment, Refused):
-                return Again(when_problem(moment.problem))
-            self.m.next_meeting_at = moment
+            await self.m.save(update_fields=["next_meeting_at", "updated_at"])
+            return Next("confirm")
+        read = read_when(answer.text or "", clock.now(), self.m.timezone)
+        if isinstance(read, Refused):
+            return Again(when_problem(read))
+        self.draft.update(read)
+        return Next("next_meeting_confirm")
+
+    async def ask_next_meeting_confirm(self) -> Reply:
+        return when_confirmation(self.draft, self.m.timezone, self.option)
+
+    async def take_next_meeting_confirm(self, answer: Answer) -> Outcome:
+        moment = confirmed_when(self.draft, answer, again="next_meeting")
+        if not isinstance(moment, datetime):
+            return moment
+        self.m.next_meeting_at = moment
         await self.m.save(update_fields=["next_meeting_at", "updated_at"])
         return Next("confirm")
 
@@ -288,9 +382,11 @@ class CloseForm(StepFlow):
 
 
 def ask_after_due(meeting: Meeting, now: datetime) -> bool:
-    """The bot asks for the notes by itself soon after the planned end."""
+    """The bot asks for the notes by itself soon after the planned end, of a meeting
+    whose information was sent (a draft never sent was not held with us)."""
     return (
         meeting.status in (MeetingStatus.DRAFT, MeetingStatus.PLANNED)
+        and meeting.info_sent_at is not None
         and meeting.ends_at is not None
         and meeting.ends_at <= now
         and meeting.after_asked_at is None

@@ -7,18 +7,29 @@ typed before lost. The same steps edit one field of a prepared meeting.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 
-from flows import labels, lix
+from flows import labels, limits, lix, own_words
 from flows.clock import clock
-from flows.dialog import Again, Answer, Finish, Next, Outcome, Reply, StepFlow, need_button
-from flows.guard_rails import Caution, Seat, cautions
+from flows.dialog import (
+    Again,
+    Answer,
+    Button,
+    Finish,
+    Next,
+    Outcome,
+    Reply,
+    StepFlow,
+    need_button,
+)
+from flows.guard_rails import Caution, cautions, crowded_agencies, meeting_seats
 from flows.i18n import SUPPORTED, _, current_locale
 from flows.phone import InvalidPhone, to_e164
-from flows.when_parser import Refused, WhenProblem, parse_when
+from flows.when_parser import Refused, WhenProblem, day_reading, parse_when, repeated_hour
 from storage.models import (
     Agency,
     Attendee,
@@ -60,7 +71,46 @@ def moment_text(moment: datetime, tz: str) -> str:
     )
 
 
-def when_problem(problem: WhenProblem) -> str:
+def day_text(day: date) -> str:
+    """'tisdag 24 november 2026' in the reader's language."""
+    return format_date(day, "EEEE d MMMM y", locale=current_locale())
+
+
+def _wall_text(moment: datetime) -> str:
+    """A wall-clock moment in its own zone, as moment_text shows it."""
+    return format_datetime(
+        moment, "EEEE d MMMM y, HH:mm", tzinfo=moment.tzinfo, locale=current_locale()
+    )
+
+
+def when_problem(refused: Refused) -> str:
+    """Why a date was refused, naming what was read where that helps."""
+    read = refused.read
+    if refused.problem is WhenProblem.PAST and isinstance(read, datetime):
+        return _("{moment} has already passed. Please give a time ahead.", moment=_wall_text(read))
+    if refused.problem is WhenProblem.PAST and isinstance(read, date):
+        return _("{day} has already passed. Please give a day ahead.", day=day_text(read))
+    if refused.problem is WhenProblem.NO_SUCH_DATE and isinstance(read, datetime):
+        return _(
+            "The clocks go forward one hour that night, so {day} has no {time}. "
+            "Please choose another time.",
+            day=day_text(read.date()),
+            time=read.strftime("%H:%M"),
+        )
+    if refused.problem is WhenProblem.NO_TIME and isinstance(read, date):
+        return _(
+            "I read {day}, but the meeting needs a time too. Please write the day and "
+            "the time together, for example {example}.",
+            day=day_text(read),
+            example=f"{read.day}/{read.month} 10:00",
+        )
+    if refused.problem is WhenProblem.WRONG_WEEKDAY and isinstance(read, date):
+        asked = read + timedelta(days=(refused.weekday or 0) - read.weekday())
+        return _(
+            "{day} is not a {weekday}. Please check the day and the date.",
+            day=day_text(read),
+            weekday=format_date(asked, "EEEE", locale=current_locale()),
+        )
     return {
         WhenProblem.UNCLEAR: _(
             "I could not read that as a date and time. Try for example "
@@ -68,18 +118,105 @@ def when_problem(problem: WhenProblem) -> str:
         ),
         WhenProblem.NO_SUCH_DATE: _("That date or time does not exist. Please check it."),
         WhenProblem.PAST: _("That time has already passed. Please give a time ahead."),
-    }[problem]
+        WhenProblem.NO_TIME: _("Please write the time too, for example tuesday 10:00."),
+        WhenProblem.WRONG_WEEKDAY: _("That weekday and that date do not match. Please check them."),
+        WhenProblem.TOO_FAR: _("That is more than five years ahead. Please check the year."),
+    }[refused.problem]
+
+
+def read_when(text: str, now: datetime, tz: str) -> dict[str, str | None] | Refused:
+    """What the convenor typed, as a draft for `when_confirm`: the moment, and what
+    else it might have meant (a Friday the 13th, the second 02:30 of an autumn night)."""
+    zone = ZoneInfo(tz)
+    moment = parse_when(text, now, zone)
+    if isinstance(moment, Refused):
+        return moment
+    second, day = repeated_hour(moment, zone), day_reading(text, now, zone)
+    return {
+        "when": moment.isoformat(),
+        "when_second": second.isoformat() if second else None,
+        "when_day": day.isoformat() if day else None,
+    }
+
+
+def when_confirmation(draft: dict, tz: str, option: Callable[[str, str], Button]) -> Reply:
+    """The full date back to the convenor, with buttons; the autumn night's hour that
+    comes twice is named and chosen."""
+    moment = datetime.fromisoformat(draft["when"])
+    shown = moment_text(moment, tz)
+    no = option(_("No, I will write it again"), "no")
+    if draft.get("when_second"):
+        wall = moment.astimezone(ZoneInfo(tz)).strftime("%H:%M")
+        text = _(
+            "I understood: {moment}. The clocks go back one hour that night, so {time} "
+            "comes twice. Which one?",
+            moment=shown,
+            time=wall,
+        )
+        buttons: list[list[Button]] = [
+            [option(_("The first {time} (summer time)", time=wall), "yes")],
+            [option(_("The second {time} (winter time)", time=wall), "second")],
+            [no],
+        ]
+        return Reply(text, buttons)
+    text = _("I understood: {moment}. Is that right?", moment=shown)
+    if draft.get("when_day"):
+        day = date.fromisoformat(draft["when_day"])
+        text += "\n" + _(
+            "If you meant {day}, write the date and the time, for example {example}.",
+            day=day_text(day),
+            example=f"{day.day}/{day.month} 10:00",
+        )
+    return Reply(text, [[option(_("Yes"), "yes"), no]])
+
+
+def confirmed_when(draft: dict, answer: Answer, again: str) -> datetime | Outcome:
+    """The moment the convenor confirmed; else what to do: the step `again` (to write
+    it again, or because it is too late now), or tap a button."""
+    if answer.choice == "no":
+        for key in ("when", "when_second", "when_day"):
+            draft.pop(key, None)
+        return Next(again)
+    if answer.choice not in ("yes", "second") or "when" not in draft:
+        return need_button()
+    first, second = draft.pop("when"), draft.pop("when_second", None)
+    draft.pop("when_day", None)
+    moment = datetime.fromisoformat(second if answer.choice == "second" and second else first)
+    if moment <= clock.now():  # confirmed too late
+        return Next(again, [Reply(when_problem(Refused(WhenProblem.PAST)))])
+    return moment
 
 
 async def meeting_cautions(meeting: Meeting) -> list[Caution]:
-    seats = await Attendee.filter(meeting=meeting).values_list("role", "agency", "response")
-    return cautions((Seat(*seat) for seat in seats), meeting.interpreter_needed)
+    return cautions(await meeting_seats(meeting), meeting.interpreter_needed)
+
+
+async def caution_lines(meeting: Meeting) -> list[str]:
+    """Each warning in words, naming the agency where one is meant."""
+    seats = await meeting_seats(meeting)
+    crowded = crowded_agencies(seats)
+    return [f"⚠️ {labels.caution(c, crowded)}" for c in cautions(seats, meeting.interpreter_needed)]
+
+
+async def phone_holder(meeting: Meeting, phone: str, but: int | None = None) -> Person | None:
+    """Who in this meeting already has this number (E.164), other than person `but`.
+    One phone number is one person: a reply from it must mean one seat."""
+    return (
+        await Person.filter(attendances__meeting=meeting, phone=phone).exclude(id=but or 0).first()
+    )
+
+
+def phone_taken(holder: Person) -> str:
+    return _(
+        "That number is already {name}'s, in this meeting. Each person needs their own number.",
+        name=holder.first_name,
+    )
 
 
 def _name(text: str | None) -> str | None:
-    """A first name: letters, spaces and dashes, at most 80 characters."""
+    """A first name: letters, spaces and dashes, at most limits.FIRST_NAME characters."""
     name = " ".join((text or "").split())
-    if not name or len(name) > 80 or not any(ch.isalpha() for ch in name):
+    if not name or len(name) > limits.FIRST_NAME or not any(ch.isalpha() for ch in name):
         return None
     return name
 
@@ -111,21 +248,71 @@ class MeetingForm(StepFlow):
         text = " ".join((answer.text or "").split())
         if not text:
             return Again(_("Please write the purpose as a message."))
-        if len(text) > 500:
-            return Again(_("Please keep the purpose under 500 characters."))
+        if len(text) > limits.PURPOSE:
+            return Again(_("Please keep the purpose to at most {n} characters.", n=limits.PURPOSE))
         if self.meeting is None:
             self.meeting = await Meeting.create(
-                team_id=self.staff.team_id, convenor=self.staff, purpose=text
+                team_id=self.staff.team_id,
+                convenor=self.staff,
+                purpose=text,
+                language=self.staff.language,
             )
             self.state.meeting = self.meeting
         else:
             self.meeting.purpose = text
-            await self.meeting.save(update_fields=["purpose", "updated_at"])
+            own_words.clear(self.meeting, own_words.PURPOSE)  # the person's version is stale
+            await self.meeting.save(update_fields=["purpose", "person_texts", "updated_at"])
+            self.draft["changed"] = "purpose"
         score = round(lix.lix(text))
         if score > lix.HARD:
             return Next("purpose_hard")
         said = [Reply(_("Readability (LIX): {score}. Easy to read.", score=score))]
+        return await self._after_purpose(said)
+
+    async def _after_purpose(self, said: list[Reply] | None = None) -> Outcome:
+        if self.editing and await self._reader_language() is not None:
+            return Next("purpose_for_person", said or [])
         return self._then("kind", said)
+
+    async def _reader_language(self) -> tuple[Person, str] | None:
+        """The person in focus and their language, when it is not the convenor's."""
+        assert self.meeting is not None
+        attendee = await Attendee.get_or_none(
+            meeting=self.meeting, role=AttendeeRole.PERSON_IN_FOCUS
+        ).prefetch_related("person")
+        person = attendee.person if attendee else None
+        if person is None or not own_words.differs(self.meeting, person.language):
+            return None
+        return person, person.language
+
+    async def ask_purpose_for_person(self) -> Reply:
+        assert self.meeting is not None
+        found = await self._reader_language()
+        person, language = found if found else (None, self.meeting.language)
+        return Reply(
+            _(
+                "{name} gets messages in {language}. Please write the purpose in {language} "
+                "too. If you skip this, {name} gets it in {own}, and the message says so.",
+                name=person.first_name if person else "?",
+                language=labels.language(language),
+                own=labels.language(self.meeting.language),
+            ),
+            [[self.option(_("Skip"), "skip")]],
+        )
+
+    async def take_purpose_for_person(self, answer: Answer) -> Outcome:
+        assert self.meeting is not None
+        found = await self._reader_language()
+        if answer.choice != "skip":
+            text = " ".join((answer.text or "").split())
+            if not text:
+                return need_button()
+            if len(text) > 500:
+                return Again(_("Please keep the purpose under 500 characters."))
+            if found is not None:
+                own_words.store(self.meeting, own_words.PURPOSE, found[1], text)
+                await self.meeting.save(update_fields=["person_texts", "updated_at"])
+        return self._then("interpreter")
 
     async def ask_purpose_hard(self) -> Reply:
         assert self.meeting is not None
@@ -142,7 +329,7 @@ class MeetingForm(StepFlow):
         if answer.choice == "again":
             return Next("purpose")
         if answer.choice == "keep":
-            return self._then("kind")
+            return await self._after_purpose()
         if answer.text:  # a rewrite typed straight away
             return await self.take_purpose(answer)
         return need_button()
@@ -166,8 +353,8 @@ class MeetingForm(StepFlow):
     async def ask_when(self) -> Reply:
         return Reply(
             _(
-                "When is the meeting? For example 2026-12-03 10:00, 3/12 10:00, "
-                "tuesday 10:00 or tomorrow 9."
+                "When is the meeting? For example 3 december 10:00, friday 13:00, "
+                "tomorrow 9.30 or 3/12 10:00."
             )
         )
 
@@ -175,32 +362,21 @@ class MeetingForm(StepFlow):
         if answer.text is None:
             return Again(_("Please write the date and time as a message."))
         assert self.meeting is not None
-        moment = parse_when(answer.text, clock.now(), ZoneInfo(self.meeting.timezone))
-        if isinstance(moment, Refused):
-            return Again(when_problem(moment.problem))
-        self.draft["when"] = moment.isoformat()
+        read = read_when(answer.text, clock.now(), self.meeting.timezone)
+        if isinstance(read, Refused):
+            return Again(when_problem(read))
+        self.draft.update(read)
         return Next("when_confirm")
 
     async def ask_when_confirm(self) -> Reply:
         assert self.meeting is not None
-        moment = datetime.fromisoformat(self.draft["when"])
-        return Reply(
-            _(
-                "I understood: {moment}. Is that right?",
-                moment=moment_text(moment, self.meeting.timezone),
-            ),
-            [[self.option(_("Yes"), "yes"), self.option(_("No, I will write it again"), "no")]],
-        )
+        return when_confirmation(self.draft, self.meeting.timezone, self.option)
 
     async def take_when_confirm(self, answer: Answer) -> Outcome:
-        if answer.choice == "no":
-            return Next("when")
-        if answer.choice != "yes":
-            return need_button()
+        moment = confirmed_when(self.draft, answer, again="when")
+        if not isinstance(moment, datetime):
+            return moment
         assert self.meeting is not None
-        moment = datetime.fromisoformat(self.draft.pop("when"))
-        if moment <= clock.now():  # confirmed too late
-            return Next("when", [Reply(when_problem(WhenProblem.PAST))])
         length = (
             self.meeting.ends_at - self.meeting.starts_at
             if self.meeting.starts_at and self.meeting.ends_at
@@ -241,8 +417,8 @@ class MeetingForm(StepFlow):
         place = " ".join((answer.text or "").split())
         if not place:
             return Again(_("Please write the place as a message."))
-        if len(place) > 300:
-            return Again(_("Please keep the place under 300 characters."))
+        if len(place) > limits.PLACE:
+            return Again(_("Please keep the place to at most {n} characters.", n=limits.PLACE))
         assert self.meeting is not None
         self.meeting.place = place
         await self.meeting.save(update_fields=["place", "updated_at"])
@@ -261,14 +437,16 @@ class MeetingForm(StepFlow):
     async def take_person_name(self, answer: Answer) -> Outcome:
         name = _name(answer.text)
         if name is None:
-            return Again(_("Please write a first name, at most 80 characters."))
+            return Again(
+                _("Please write a first name, at most {n} characters.", n=limits.FIRST_NAME)
+            )
         assert self.meeting is not None
         person = await Person.create(team_id=self.staff.team_id, first_name=name)
         await Attendee.create(
             meeting=self.meeting,
             person=person,
             role=AttendeeRole.PERSON_IN_FOCUS,
-            why=_("It is your meeting."),
+            why="",  # worded when shown, in the reader's language (labels.attendee_why)
         )
         self.draft["person_id"] = person.id
         return Next("person_language")
@@ -287,6 +465,8 @@ class MeetingForm(StepFlow):
         if answer.choice not in SUPPORTED:
             return need_button()
         await Person.filter(id=self.draft["person_id"]).update(language=answer.choice)
+        if await self._reader_language() is not None:
+            return Next("purpose_for_person")
         return Next("interpreter")
 
     async def ask_interpreter(self) -> Reply:
@@ -333,6 +513,10 @@ class MeetingForm(StepFlow):
             phone = to_e164(answer.text or "")
         except InvalidPhone:
             return Again(_("That is not a mobile number I can use. Example: 070-123 45 67."))
+        assert self.meeting is not None
+        holder = await phone_holder(self.meeting, phone, but=person.id)
+        if holder is not None:
+            return Again(phone_taken(holder))
         person.phone = phone
         await person.save(update_fields=["phone", "updated_at"])
         return Next("person_consent")
@@ -392,7 +576,7 @@ class MeetingForm(StepFlow):
             return Next("cautions") if found else Finish()
         name = _name(answer.text)
         if name is None:
-            return Again(_("Please write a name, at most 80 characters."))
+            return Again(_("Please write a name, at most {n} characters.", n=limits.FIRST_NAME))
         self.draft["attendee"] = {"name": name}
         return Next("attendee_agency")
 
@@ -433,8 +617,8 @@ class MeetingForm(StepFlow):
         why = " ".join((answer.text or "").split())
         if not why:
             return Again(_("Please write one line as a message."))
-        if len(why) > 200:
-            return Again(_("Please keep it to one line, under 200 characters."))
+        if len(why) > limits.WHY:
+            return Again(_("Please keep it to one line, at most {n} characters.", n=limits.WHY))
         self.draft["attendee"]["why"] = why
         return Next("attendee_contact")
 
@@ -459,6 +643,9 @@ class MeetingForm(StepFlow):
                 phone, channel = to_e164(answer.text or ""), Channel.SMS
             except InvalidPhone:
                 return Again(_("That is not a mobile number I can use. Example: 070-123 45 67."))
+            holder = await phone_holder(self.meeting, phone)
+            if holder is not None:
+                return Again(phone_taken(holder))
         person = await Person.create(
             team_id=self.staff.team_id,
             first_name=new["name"],
@@ -503,8 +690,7 @@ class MeetingForm(StepFlow):
     # Guard rails --------------------------------------------------------
     async def ask_cautions(self) -> Reply:
         assert self.meeting is not None
-        found = await meeting_cautions(self.meeting)
-        lines = "\n".join(f"⚠️ {labels.caution(c)}" for c in found)
+        lines = "\n".join(await caution_lines(self.meeting))
         return Reply(
             _("Before you go on:\n{lines}", lines=lines),
             [
@@ -539,6 +725,34 @@ class MeetingForm(StepFlow):
             await meeting_card.card(self.meeting),
             await meeting_card.prep_item(self.meeting),
         ]
+
+    # /new again in the middle of /new ----------------------------------------
+    async def ask_restart(self) -> Reply:
+        assert self.meeting is not None
+        return Reply(
+            _(
+                "You are preparing meeting {id}. Do you want to drop it and start over?",
+                id=self.meeting.id,
+            ),
+            [
+                [self.option(_("Keep going"), "keep")],
+                [self.option(_("Drop it and start over"), "over")],
+            ],
+        )
+
+    async def take_restart(self, answer: Answer) -> Outcome:
+        from flows import meeting_changes  # imported late, as in finished()
+
+        resume = self.draft.pop("resume_step", None) or self.first_step
+        if answer.choice == "keep":
+            return Next(resume)
+        if answer.choice != "over":
+            self.draft["resume_step"] = resume
+            return need_button()
+        if self.meeting is not None and is_draft(self.meeting):
+            await meeting_changes.cancel(self.meeting, self.staff, clock.now())
+        self.meeting, self.draft = None, {}
+        return Next(self.first_step, [Reply(_("The draft is dropped. We start again."))])
 
 
 async def record_contact_consent(person: Person, staff_id: int, given_to: str) -> None:

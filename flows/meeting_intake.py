@@ -6,12 +6,14 @@ Telegram (/meetings), checks it, records consent and sends the information.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
+from flows import limits
 from flows.phone import InvalidPhone, to_e164
+from flows.text_clean import clean
 from storage.models import (
     ActorKind,
     Agency,
@@ -55,7 +57,20 @@ class NewMeeting:
     attendees: tuple[NewAttendee, ...] = ()
 
 
+def check_length(name: str, value: str, limit: int) -> None:
+    """The bot's limit for the field (flows.limits), on the text as sent."""
+    if len(value) > limit:
+        raise IntakeError(f"{name} must be at most {limit} characters")
+
+
 def _check(new: NewMeeting, now: datetime) -> None:
+    check_length("purpose", new.purpose, limits.PURPOSE)
+    check_length("place", new.place, limits.PLACE)
+    check_length("timezone", new.timezone, limits.TIMEZONE)
+    for attendee in new.attendees:
+        check_length("first_name", attendee.first_name, limits.FIRST_NAME)
+        check_length("why", attendee.why, limits.WHY)
+        check_length("phone", attendee.phone or "", limits.PHONE)
     if not new.purpose.strip():
         raise IntakeError("purpose must not be empty")
     if new.starts_at <= now:
@@ -72,7 +87,25 @@ def _check(new: NewMeeting, now: datetime) -> None:
             raise IntakeError("every attendee needs a first_name")
 
 
+def _cleaned(new: NewMeeting) -> NewMeeting:
+    """Every free text as any other input gets it: invisible characters out, NFC,
+    and names, places and whys on one line."""
+
+    def line(text: str) -> str:
+        return " ".join(clean(text).split())
+
+    return replace(
+        new,
+        purpose=clean(new.purpose).strip(),
+        place=line(new.place),
+        attendees=tuple(
+            replace(a, first_name=line(a.first_name), why=line(a.why)) for a in new.attendees
+        ),
+    )
+
+
 async def create(team_id: int, new: NewMeeting, now: datetime, token_id: int) -> Meeting:
+    new = _cleaned(new)
     _check(new, now)
     convenor = None
     if new.convenor_id is not None:
@@ -84,28 +117,38 @@ async def create(team_id: int, new: NewMeeting, now: datetime, token_id: int) ->
         )
         if convenor is None:
             raise IntakeError("convenor_id is not a convenor of this team")
-    phones = []
+    phones: list[str | None] = []
+    holders: dict[str, str] = {}
     for attendee in new.attendees:
         try:
-            phones.append(to_e164(attendee.phone) if attendee.phone else None)
+            phone = to_e164(attendee.phone) if attendee.phone else None
         except InvalidPhone:
             raise IntakeError(f"not a phone number for {attendee.first_name!r}") from None
+        if phone is not None and phone in holders:
+            # One phone number is one person: a reply from it must mean one seat.
+            raise IntakeError(
+                f"{attendee.first_name!r} has the same phone number as "
+                f"{holders[phone]!r}: each attendee needs their own number"
+            )
+        if phone is not None:
+            holders[phone] = attendee.first_name
+        phones.append(phone)
     async with in_transaction():
         meeting = await Meeting.create(
             team_id=team_id,
             convenor=convenor,
-            purpose=new.purpose.strip(),
+            purpose=new.purpose,
             kind=new.kind,
             starts_at=new.starts_at,
             ends_at=new.starts_at + timedelta(minutes=new.minutes),
             timezone=new.timezone,
-            place=new.place.strip()[:300],
+            place=new.place.strip(),
             status=MeetingStatus.DRAFT,
         )
         for attendee, phone in zip(new.attendees, phones, strict=True):
             person = await Person.create(
                 team_id=team_id,
-                first_name=attendee.first_name.strip()[:80],
+                first_name=attendee.first_name.strip(),
                 phone=phone,
                 language=attendee.language,
             )
@@ -114,7 +157,7 @@ async def create(team_id: int, new: NewMeeting, now: datetime, token_id: int) ->
                 person=person,
                 role=attendee.role,
                 agency=attendee.agency,
-                why=attendee.why.strip()[:200],
+                why=attendee.why.strip(),
             )
         await AuditEvent.create(
             actor_kind=ActorKind.API,

@@ -12,6 +12,7 @@ from tortoise.transactions import in_transaction
 
 from flows.clock import clock
 from flows.i18n import STAFF_LOCALES, normalise_locale
+from flows.text_clean import clean
 from storage.models import (
     ActorKind,
     AuditEvent,
@@ -82,7 +83,7 @@ async def start(
             return StartResult(StartOutcome.INVALID_CODE)
         staff = await StaffUser.create(
             telegram_user_id=telegram_user_id,
-            display_name=display_name[:120] or "?",
+            display_name=" ".join(clean(display_name).split())[:120] or "?",
             role=invitation.role,
             team_id=invitation.team_id,
             language=normalise_locale(language_code, STAFF_LOCALES),

@@ -19,6 +19,7 @@ from storage.models import (
     AuditEvent,
     Consent,
     InboundMessage,
+    InfoLink,
     OutboxMessage,
     OutboxStatus,
     Person,
@@ -82,6 +83,12 @@ async def _export_person(person: Person) -> dict[str, Any]:
                 "starts_at": _iso(s.meeting.starts_at),
                 "place": s.meeting.place,
                 "purpose": s.meeting.purpose,
+                # The convenor's words again in the person's language, when given.
+                "in_their_language": {
+                    key: versions[person.language]
+                    for key, versions in (s.meeting.person_texts or {}).items()
+                    if person.language in versions
+                },
                 "role": s.role.value,
                 "why": s.why,
                 "response": s.response.value,
@@ -136,6 +143,8 @@ async def anonymise_person(person: Person, now: datetime, reason: str) -> dict[s
         cleared += await _clear_alerts_about(person, reason)
         answers = await SurveyAnswer.filter(person=person, text__isnull=False).update(text=None)
         await Attendee.filter(person=person).update(why="")
+        seats = await Attendee.filter(person=person).values_list("id", flat=True)
+        await InfoLink.filter(attendee_id__in=list(seats)).delete()  # their page links
         await Consent.filter(person=person, withdrawn_at=None).update(
             withdrawn_at=now, withdrawn_via=reason
         )

@@ -6,6 +6,8 @@ import re
 
 import phonenumbers
 
+from flows import limits
+
 DEFAULT_REGION = "SE"
 _CAN_TAKE_SMS = (
     phonenumbers.PhoneNumberType.MOBILE,
@@ -32,7 +34,7 @@ def to_e164(text: str, region: str = DEFAULT_REGION) -> str:
     """'070-123 45 67' -> '+46701234567'; raises InvalidPhone for anything but a real mobile
     number."""
     try:
-        number = phonenumbers.parse(text[:40], region)
+        number = phonenumbers.parse(text[: limits.PHONE], region)
     except phonenumbers.NumberParseException:
         raise InvalidPhone(text) from None
     if not phonenumbers.is_valid_number(number):

@@ -12,8 +12,9 @@ from datetime import datetime
 from tortoise.transactions import in_transaction
 
 from flows import survey
+from flows.campaign import cancel_reminders, restore_reminders
 from flows.i18n import _, use_locale
-from flows.keywords import Keyword, keyword, normalise
+from flows.keywords import Keyword, keyword, says_not_coming
 from flows.templates import when
 from storage.models import (
     ActorKind,
@@ -33,17 +34,55 @@ from storage.models import (
 )
 
 _OPEN = (MeetingStatus.DRAFT, MeetingStatus.PLANNED)
-_BARE_NO = {"nej", "no", "n", "لا"}  # a plain no answers an open question
+
+
+async def _upcoming_seats(people: list[Person], now: datetime) -> list[Attendee]:
+    """Their seats at meetings that have not started, nearest first."""
+    return (
+        await Attendee.filter(
+            person_id__in=[p.id for p in people],
+            meeting__status__in=_OPEN,
+            meeting__starts_at__gt=now,
+        )
+        .order_by("meeting__starts_at", "id")
+        .prefetch_related("meeting", "meeting__convenor")
+    )
+
+
+def _nearest_unanswered(seats: list[Attendee]) -> Attendee | None:
+    """A yes or a no is for the nearest meeting not answered yet; once all are
+    answered, for the nearest (a change of mind)."""
+    pending = (s for s in seats if s.response is AttendeeResponse.PENDING)
+    return next(pending, seats[0] if seats else None)
 
 
 async def next_attendance(person: Person, now: datetime) -> Attendee | None:
-    """The person's seat at their next meeting that has not started."""
-    return (
-        await Attendee.filter(person=person, meeting__status__in=_OPEN, meeting__starts_at__gt=now)
-        .order_by("meeting__starts_at")
-        .prefetch_related("meeting", "meeting__convenor")
-        .first()
-    )
+    """The seat a reply from the person is about: see `_nearest_unanswered`."""
+    return _nearest_unanswered(await _upcoming_seats([person], now))
+
+
+async def who_replied(people: list[Person], now: datetime) -> Person:
+    """One phone number is one person, but the same number can be on several rows
+    (a meeting each, even several teams). A reply from it belongs to the row with an
+    open survey question, else to the row of the nearest unanswered meeting, else
+    to the newest row."""
+    if len(people) == 1:
+        return people[0]
+    for person in people:
+        if await survey.open_question(person, now) is not None:
+            return person
+    seat = _nearest_unanswered(await _upcoming_seats(people, now))
+    if seat is not None:
+        return next(p for p in people if p.id == seat.person_id)
+    return max(people, key=lambda p: p.id)
+
+
+async def same_number(person: Person) -> list[Person]:
+    """Every row with this person's phone number, the person's own first."""
+    if not person.phone:
+        return [person]
+    others = await Person.filter(phone=person.phone, anonymised_at=None).exclude(id=person.id)
+    return [person, *others]
 
 
 async def handle_reply(person: Person, text: str, via: str, now: datetime) -> tuple[str, str]:
@@ -60,8 +99,8 @@ async def handle_reply(person: Person, text: str, via: str, now: datetime) -> tu
         if word is Keyword.HELP:
             return "help", _help_text(attendance)
         question = await survey.open_question(person, now)
-        # "kan inte komma" stays a decline even while a question is open.
-        if question is not None and not (word is Keyword.NO and normalise(text) not in _BARE_NO):
+        # A plain "nej tack" answers an open question; "kan inte komma" stays a decline.
+        if question is not None and not says_not_coming(text):
             outcome = await survey.answer(person, question, text, now)
             if outcome.alert is not None:
                 await _alert_convenor(
@@ -89,8 +128,9 @@ async def record_opt_out(person: Person, via: str, now: datetime) -> None:
     refuses with 21610). Either way the same at once, in one transaction: opted
     out, consents withdrawn, everything pending cancelled, the audit written."""
     async with in_transaction():
-        await Person.filter(id=person.id).update(opted_out_at=now)
-        await withdraw_contact_consent(person, via, now, actor=ActorKind.PERSON)
+        for row in await same_number(person):  # one number, one person: all of it stops
+            await Person.filter(id=row.id).update(opted_out_at=now)
+            await withdraw_contact_consent(row, via, now, actor=ActorKind.PERSON)
     person.opted_out_at = now
 
 
@@ -119,18 +159,20 @@ async def withdraw_contact_consent(
 
 
 async def opt_in(person: Person, via: str, now: datetime) -> str:
+    # Coming back is a new consent to be contacted, recorded as such.
+    kind = ConsentKind.CONTACT_TELEGRAM if via == "telegram" else ConsentKind.CONTACT_SMS
+    rows = await same_number(person) if kind is ConsentKind.CONTACT_SMS else [person]
     async with in_transaction():
-        await Person.filter(id=person.id).update(opted_out_at=None)
-        # Coming back is a new consent to be contacted, recorded as such.
-        kind = ConsentKind.CONTACT_TELEGRAM if via == "telegram" else ConsentKind.CONTACT_SMS
-        await Consent.create(person=person, kind=kind, given_to=via, given_at=now)
-        await AuditEvent.create(
-            actor_kind=ActorKind.PERSON,
-            action="opt_in",
-            object_type="person",
-            object_id=str(person.id),
-            detail={"via": via},
-        )
+        for row in rows:
+            await Person.filter(id=row.id).update(opted_out_at=None)
+            await Consent.create(person=row, kind=kind, given_to=via, given_at=now)
+            await AuditEvent.create(
+                actor_kind=ActorKind.PERSON,
+                action="opt_in",
+                object_type="person",
+                object_id=str(row.id),
+                detail={"via": via},
+            )
     person.opted_out_at = None
     return _("Welcome back. We can send you messages again.")
 
@@ -146,9 +188,12 @@ def _help_text(attendance: Attendee | None) -> str:
 
 
 async def respond(attendance: Attendee, person: Person, coming: bool, now: datetime) -> str:
+    declined_before = attendance.response is AttendeeResponse.DECLINED
     attendance.response = AttendeeResponse.CONFIRMED if coming else AttendeeResponse.DECLINED
     attendance.responded_at = now
     await attendance.save(update_fields=["response", "responded_at"])
+    if coming and declined_before and attendance.person_id is not None:
+        await restore_reminders(attendance, now)
     meeting = attendance.meeting
     day, clock = when(meeting, person.language)
     if coming:
@@ -156,6 +201,7 @@ async def respond(attendance: Attendee, person: Person, coming: bool, now: datet
         if attendance.role is AttendeeRole.PERSON_IN_FOCUS and not await _wish_asked(attendance):
             return thanks + " " + await survey.ask_wish(attendance, person, now)
         return thanks
+    await cancel_reminders(attendance)
     await _alert_convenor(
         meeting,
         "alert_declined",
@@ -163,7 +209,10 @@ async def respond(attendance: Attendee, person: Person, coming: bool, now: datet
         now,
         f"declined:{attendance.id}:{int(now.timestamp())}",
     )
-    return _("Thank you for telling us. We will contact you about a new time.")
+    return _(
+        "Thank you for telling us you cannot come on {day}. We will contact you about a new time.",
+        day=day,
+    )
 
 
 async def _wish_asked(attendance: Attendee) -> bool:

@@ -19,6 +19,7 @@ from storage.models import (
     Attendee,
     AuditEvent,
     InboundMessage,
+    InfoLink,
     Meeting,
     Note,
     OutboxMessage,
@@ -58,10 +59,13 @@ async def anonymise_old_meetings(now: datetime, days: int = DEFAULT_DAYS) -> int
 
 async def _anonymise_meeting(meeting_id: int, now: datetime) -> None:
     async with in_transaction():
-        await Meeting.filter(id=meeting_id).update(purpose="", place="", anonymised_at=now)
+        await Meeting.filter(id=meeting_id).update(
+            purpose="", place="", person_texts={}, anonymised_at=now
+        )
         await Note.filter(meeting_id=meeting_id).update(text=REMOVED)
         await ActionItem.filter(meeting_id=meeting_id).update(what=REMOVED)
         await Attendee.filter(meeting_id=meeting_id).update(why="")
+        await InfoLink.filter(meeting_id=meeting_id).delete()
         await InboundMessage.filter(meeting_id=meeting_id).update(body="")
         await SurveyAnswer.filter(meeting_id=meeting_id).update(text=None)
         await OutboxMessage.filter(meeting_id=meeting_id, status=OutboxStatus.SCHEDULED).update(

@@ -17,26 +17,41 @@ GSM7_BASIC = frozenset(
 )
 GSM7_EXTENSION = frozenset("\f^{}\\[~]|€")
 
-# What Babel and word processors put in that would make a Swedish text UCS-2.
-_GSM7_LOOKALIKES = str.maketrans(
-    {
-        "\u00a0": " ",  # no-break space
-        "\u202f": " ",  # narrow no-break space (CLDR time formats)
-        "\u2009": " ",  # thin space
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u201a": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u201e": '"',
-        "\u2010": "-",  # hyphen
-        "\u2011": "-",  # non-breaking hyphen
-        "\u2013": "-",
-        "\u2014": "-",
-        "\u2212": "-",  # minus sign (CLDR negative numbers in sv)
-        "\u2026": "...",
-    }
-)
+# Typographic characters that Babel, phones and word processors put in, which would
+# make a Swedish text UCS-2, and their plain GSM-7 equivalents.
+TYPOGRAPHIC = {
+    "\u00a0": " ",  # no-break space
+    "\u202f": " ",  # narrow no-break space (CLDR time formats)
+    **{chr(c): " " for c in range(0x2000, 0x200B)},  # en/em/thin/hair... spaces
+    "\u205f": " ",  # medium mathematical space
+    "\u3000": " ",  # ideographic space
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201a": "'",
+    "\u201b": "'",
+    "\u2032": "'",  # prime
+    "\u00b4": "'",  # acute accent typed as an apostrophe
+    "`": "'",
+    "\u2039": "'",
+    "\u203a": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u201e": '"',
+    "\u201f": '"',
+    "\u2033": '"',  # double prime
+    "\u00ab": '"',
+    "\u00bb": '"',
+    "\u2010": "-",  # hyphen
+    "\u2011": "-",  # non-breaking hyphen
+    "\u2012": "-",  # figure dash
+    "\u2013": "-",
+    "\u2014": "-",
+    "\u2015": "-",
+    "\u2212": "-",  # minus sign (CLDR negative numbers in sv)
+    "\u2022": "-",  # bullet
+    "\u2026": "...",
+}
+_GSM7_LOOKALIKES = str.maketrans(TYPOGRAPHIC)
 
 
 @dataclass(frozen=True)
@@ -73,3 +88,17 @@ def sms_parts(text: str) -> SmsParts:
 def gsm7_safe(text: str) -> str:
     """Swaps typographic look-alikes for plain ones; other characters are left alone."""
     return text.translate(_GSM7_LOOKALIKES)
+
+
+def typographic_in(text: str) -> str:
+    """The typographic characters of `text` that `gsm7_safe` would swap, each once."""
+    return "".join(dict.fromkeys(ch for ch in text if ch in TYPOGRAPHIC))
+
+
+def not_gsm7_in(text: str) -> str:
+    """The characters of `text` that make it UCS-2 even after `gsm7_safe`, each once."""
+    return "".join(
+        dict.fromkeys(
+            ch for ch in gsm7_safe(text) if ch not in GSM7_BASIC and ch not in GSM7_EXTENSION
+        )
+    )

@@ -13,16 +13,19 @@ from datetime import date
 
 from babel.dates import format_date
 
-from flows import labels, survey
+from flows import labels, own_words, survey
+from flows.guard_rails import Caution, cautions, meeting_seats
 from flows.i18n import _, use_locale
-from flows.info_page import ensure_info_token
+from flows.info_page import issue_info_token
 from flows.links import info_link
 from flows.meeting_time import when
 from flows.sms_parts import gsm7_safe, sms_parts
+from flows.text_clean import clean
 from storage.models import (
     ActionItem,
     Agency,
     Attendee,
+    AttendeeResponse,
     AttendeeRole,
     Channel,
     Meeting,
@@ -43,16 +46,34 @@ async def _first_name(message: OutboxMessage) -> str:
     return ""
 
 
+async def _has_confirmed(message: OutboxMessage, meeting: Meeting) -> bool:
+    """Read when the reminder is composed: a yes that came after the row was planned counts."""
+    if message.person_id is None:
+        return False
+    return await Attendee.exists(
+        meeting_id=meeting.id, person_id=message.person_id, response=AttendeeResponse.CONFIRMED
+    )
+
+
 async def reminder_participant(message: OutboxMessage, meeting: Meeting | None) -> str:
     assert meeting is not None
     day, clock = when(meeting, message.locale)
+    facts = {
+        "name": await _first_name(message),
+        "day": day,
+        "time": clock,
+        "place": meeting.place,
+    }
+    if await _has_confirmed(message, meeting):
+        return _(
+            "Hi {name}! A reminder: your meeting is on {day} at {time}. Place: {place}. "
+            "Thank you for saying you will come. If you cannot come after all, reply NO.",
+            **facts,
+        )
     return _(
         "Hi {name}! A reminder: your meeting is on {day} at {time}. Place: {place}. "
         "Reply YES if you are coming. Reply NO if you cannot come.",
-        name=await _first_name(message),
-        day=day,
-        time=clock,
-        place=meeting.place,
+        **facts,
     )
 
 
@@ -107,46 +128,108 @@ def _meeting_day(meeting: Meeting, locale: str) -> str:
 
 
 async def info_participant(message: OutboxMessage, meeting: Meeting | None) -> str:
-    """The information, as full as fits in MAX_INFO_PARTS SMS parts; the page has it all."""
+    """The information in the message itself. Purpose, day, time, place and how to reply
+    always; who comes and "you may bring someone, take breaks" whenever they fit the
+    SMS budget (3 GSM-7 or 4 UCS-2 parts); each one's "why" too when that fits. The
+    page (the link) has it all. Telegram has no parts: there everything goes."""
     assert meeting is not None
     day, clock = when(meeting, message.locale)
-    intro = _(
-        "Hi {name}! You are invited to a meeting on {day} at {time}. Place: {place}.",
-        name=await _first_name(message),
-        day=day,
-        time=clock,
-        place=meeting.place,
-    )
-    purpose = _("Why we meet: {purpose}", purpose=_sentence(meeting.purpose))
+    name = await _first_name(message)
+    facts = {"day": day, "time": clock, "place": meeting.place}
+    greetings = [
+        _(
+            "Hi {name}! You are invited to a meeting on {day} at {time}. Place: {place}.",
+            name=name,
+            **facts,
+        ),
+        # Only where the name alone makes the SMS UCS-2: the facts matter more.
+        _("Hi! You are invited to a meeting on {day} at {time}. Place: {place}.", **facts),
+    ]
+    purpose = _purpose_line(meeting, message.locale)
     others = [
         a
-        for a in await Attendee.filter(meeting=meeting).prefetch_related("person", "staff_user")
+        for a in await Attendee.filter(meeting=meeting)
+        .order_by("id")
+        .prefetch_related("person", "staff_user")
         if a.person_id is None or a.person_id != message.person_id
     ]
-    with_why = _("Who comes and why: {people}", people=_people(others, with_why=True))
-    names_only = _("Who comes: {people}", people=_people(others, with_why=False))
+    # The "why"s are the convenor's words: only in the reader's language do they go in the
+    # SMS (the page has them, marked). No heading without people under it.
+    whys = not own_words.differs(meeting, message.locale) and any(
+        a.why for a in others if a.role is not AttendeeRole.PERSON_IN_FOCUS
+    )
+    with_why = _("Who comes and why: {people}", people=_people(others, True)) if whys else ""
+    names_only = _("Who comes: {people}", people=_people(others, False)) if others else ""
     comfort = _("You may bring someone, and take breaks.")
     reply = _("Reply YES if you are coming. Reply NO if you cannot come.")
-    link = _("Read more: {link}", link=info_link(await ensure_info_token(meeting), message.locale))
-    candidates = (
-        [intro, purpose, with_why, comfort, reply, link],
-        [intro, purpose, names_only, comfort, reply, link],
-        [intro, purpose, comfort, reply, link],
-        [intro, reply, link],
+    link = await _page_link(message, meeting)
+    full = [purpose, with_why or names_only, comfort, reply, link]
+    if message.channel is not Channel.SMS:
+        return " ".join(c for c in [greetings[0], *full] if c)
+    # Fullest first. The must-haves (greeting, purpose, reply) are in every one.
+    bodies = (
+        full,
+        [purpose, names_only, comfort, reply, link],
+        [purpose, names_only, comfort, reply],
+        [purpose, names_only, reply, link],
+        [purpose, comfort, reply, link],
+        [purpose, names_only, reply],
+        [purpose, comfort, reply],
+        [purpose, reply, link],
+        [purpose, reply],
     )
-    return _fit_sms(candidates)
+    for body in bodies:
+        for greeting in greetings:
+            text = sms_text(" ".join(c for c in [greeting, *body] if c))
+            if fits_sms_budget(text):
+                return text
+    # Over budget even bare (a very long purpose): the must-haves still go, and the link,
+    # in as few parts as can be (the name only where it does not make it UCS-2).
+    texts = [sms_text(" ".join(c for c in [g, purpose, reply, link] if c)) for g in greetings]
+    return min(texts, key=lambda text: sms_parts(text).parts)
 
 
-MAX_INFO_PARTS = 3  # the issue's budget for the information SMS
+INFO_PARTS = {"GSM-7": 3, "UCS-2": 4}  # the issue's budget for the information SMS
 
 
-def _fit_sms(candidates: tuple[list[str], ...]) -> str:
-    """The first (fullest) wording that fits the part budget, else the shortest."""
-    texts = [gsm7_safe(" ".join(c for c in pieces if c)) for pieces in candidates]
-    for text in texts:
-        if sms_parts(text).parts <= MAX_INFO_PARTS:
-            return text
-    return texts[-1]
+def _purpose_line(meeting: Meeting, locale: str) -> str:
+    """ "Why we meet: ...", in the reader's language or saying which language it is in."""
+    words = own_words.for_reader(meeting, own_words.PURPOSE, meeting.purpose, locale)
+    if not words.text.strip():
+        return ""
+    if words.foreign:
+        return _(
+            "Why we meet (in {language}): {purpose}",
+            language=labels.language(words.foreign),
+            purpose=_sentence(words.text),
+        )
+    return _("Why we meet: {purpose}", purpose=_sentence(words.text))
+
+
+async def _page_link(message: OutboxMessage, meeting: Meeting) -> str:
+    """'Read more: <link>' with a key of the recipient's own; "" when their seat is gone."""
+    seats = Attendee.filter(meeting_id=meeting.id)
+    attendee_id = (message.params or {}).get("attendee_id")
+    if isinstance(attendee_id, int):
+        attendee = await seats.filter(id=attendee_id).first()
+    elif message.person_id is not None:
+        attendee = await seats.filter(person_id=message.person_id).first()
+    else:
+        attendee = None
+    if attendee is None:
+        return ""
+    token = await issue_info_token(attendee)
+    return _("Read more: {link}", link=info_link(token, message.locale))
+
+
+def fits_sms_budget(text: str) -> bool:
+    parts = sms_parts(text)
+    return parts.parts <= INFO_PARTS[parts.encoding]
+
+
+def sms_text(text: str) -> str:
+    """As it goes out by SMS: no invisible characters, typographic ones made plain."""
+    return gsm7_safe(clean(text))
 
 
 def _people(attendees: list[Attendee], with_why: bool) -> str:
@@ -156,11 +239,15 @@ def _people(attendees: list[Attendee], with_why: bool) -> str:
         who = _attendee_name(attendee)
         if attendee.agency is not Agency.NONE and attendee.agency is not Agency.OTHER:
             who = f"{who} ({labels.agency(attendee.agency)})"
-        if attendee.role is AttendeeRole.PERSON_IN_FOCUS:
-            who = _("{name} (the meeting is about them)", name=who)
-        elif attendee.role is AttendeeRole.INTERPRETER:
+        if attendee.role is AttendeeRole.INTERPRETER:
             who = _("{name} (interpreter)", name=who)
-        lines.append(f"{who}: {_sentence(attendee.why)}" if with_why and attendee.why else who)
+        if attendee.role is AttendeeRole.PERSON_IN_FOCUS:
+            # The role says it; "It is your meeting." is for the person alone.
+            who = _("{name} (the meeting is about them)", name=who)
+        elif with_why and attendee.why:
+            lines.append(f"{who}: {_sentence(attendee.why)}")
+            continue
+        lines.append(_sentence(who) if with_why else who)
     return " ".join(lines) if with_why else ", ".join(lines) + "."
 
 
@@ -168,6 +255,13 @@ async def invitation_staff(message: OutboxMessage, meeting: Meeting | None) -> s
     assert meeting is not None
     day, clock = when(meeting, message.locale)
     attendee = await Attendee.get(id=message.params["attendee_id"])
+    if not attendee.why.strip():
+        return _(
+            "You are invited to a multi-party meeting on {day} at {time}. Place: {place}.",
+            day=day,
+            time=clock,
+            place=meeting.place,
+        )
     return _(
         "You are invited to a multi-party meeting on {day} at {time}. Place: {place}. "
         "Why you are there: {why}",
@@ -216,12 +310,17 @@ async def alert_declined(message: OutboxMessage, meeting: Meeting | None) -> str
     assert meeting is not None
     attendee = await Attendee.get(id=message.params["attendee_id"]).prefetch_related("person")
     day, clock = when(meeting, message.locale)
-    return _(
+    text = _(
         "{name} cannot come to the meeting on {day} at {time}. Find a new time and tell them.",
         name=attendee.person.first_name if attendee.person else "?",
         day=day,
         time=clock,
     )
+    # Without the person, Försäkringskassan may not take part: say so while FK still comes.
+    found = cautions(await meeting_seats(meeting), meeting.interpreter_needed)
+    if attendee.role is AttendeeRole.PERSON_IN_FOCUS and Caution.FK_WITHOUT_PERSON in found:
+        text += "\n⚠️ " + labels.caution(Caution.FK_WITHOUT_PERSON)
+    return text
 
 
 async def _named_person(message: OutboxMessage) -> str:
@@ -310,26 +409,53 @@ async def after_summary(message: OutboxMessage, meeting: Meeting | None) -> str:
     items = await ActionItem.filter(meeting=meeting).order_by("id")
     lines = [_("Hi {name}! Thank you for the meeting.", name=await _first_name(message))]
     if decisions:
-        lines.append(_("We decided:") + " " + " ".join(_sentence(d.text) for d in decisions))
+        original = " ".join(_sentence(d.text) for d in decisions)
+        words = own_words.for_reader(meeting, own_words.DECISIONS, original, message.locale)
+        heading = (
+            _("We decided (in {language}):", language=labels.language(words.foreign))
+            if words.foreign
+            else _("We decided:")
+        )
+        lines.append(heading + " " + _sentence(words.text))
+    foreign = own_words.differs(meeting, message.locale)
     for item in items:
-        lines.append(
-            _(
-                "{who} will do this by {day}: {what}",
-                who=_attendee_name(attendees.get(item.owner_id)),
-                day=_short_date(item.due, message.locale) if item.due else "?",
+        who = _attendee_name(attendees.get(item.owner_id))
+        day = _short_date(item.due, message.locale) if item.due else "?"
+        if foreign:  # the convenor's words, one line each: say which language they are in
+            line = _(
+                "{who} will do this by {day} (in {language}): {what}",
+                who=who,
+                day=day,
+                language=labels.language(meeting.language),
                 what=_sentence(item.what),
             )
-        )
-    giver = next((a for a in attendees.values() if a.gives_feedback), None)
-    if giver is not None and meeting.feedback_due is not None:
+        else:
+            line = _(
+                "{who} will do this by {day}: {what}", who=who, day=day, what=_sentence(item.what)
+            )
+        lines.append(line)
+    if meeting.feedback_due is not None:
         lines.append(
             _(
                 "{who} will contact you by {day}.",
-                who=_attendee_name(giver),
+                who=await _feedback_giver(meeting, list(attendees.values())),
                 day=_short_date(meeting.feedback_due, message.locale),
             )
         )
     return " ".join(lines)
+
+
+async def _feedback_giver(meeting: Meeting, attendees: list[Attendee]) -> str:
+    """Who gets back to the person: the attendee chosen at /after, else the convenor.
+    Never the person in focus themself (older meetings could have chosen them)."""
+    giver = next(
+        (a for a in attendees if a.gives_feedback and a.role is not AttendeeRole.PERSON_IN_FOCUS),
+        None,
+    )
+    if giver is not None:
+        return _attendee_name(giver)
+    convenor = await meeting.convenor if meeting.convenor_id else None
+    return convenor.display_name.split(" ")[0] if convenor is not None else "?"
 
 
 async def plain_text(message: OutboxMessage, meeting: Meeting | None) -> str:
@@ -360,4 +486,4 @@ RENDERERS: dict[str, Renderer] = {
 async def render(message: OutboxMessage, meeting: Meeting | None) -> str:
     with use_locale(message.locale):
         text = await RENDERERS[message.template](message, meeting)
-    return gsm7_safe(text) if message.channel is Channel.SMS else text
+    return sms_text(text) if message.channel is Channel.SMS else clean(text)

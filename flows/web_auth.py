@@ -7,6 +7,7 @@ works once; a session ends after 8 hours without a request.
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 from datetime import datetime, timedelta
 
@@ -88,3 +89,21 @@ async def end_session(session: WebSession) -> None:
 
 def csrf_matches(session: WebSession, given: str | None) -> bool:
     return bool(given) and hmac.compare_digest(session.csrf_token.encode(), given.encode())
+
+
+# Login itself has no session yet, so its form is bound to a pre-session value: a random
+# value the browser holds as a cookie and the form repeats (double submit). Another site
+# can neither read nor set that cookie, so it cannot log a browser in as someone else.
+LOGIN_NONCE_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
+
+
+def new_login_nonce() -> str:
+    return secrets.token_urlsafe(32)  # 43 characters
+
+
+def login_nonce_matches(cookie: str | None, given: object) -> bool:
+    if not isinstance(cookie, str) or not isinstance(given, str):
+        return False
+    if not LOGIN_NONCE_PATTERN.fullmatch(cookie):
+        return False
+    return hmac.compare_digest(cookie.encode(), given.encode())

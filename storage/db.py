@@ -78,6 +78,25 @@ def _ensure_sqlite_dir(database_url: str) -> None:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
+def _migration_url(database_url: str) -> str:
+    """SQLite alters a table by rebuilding it (create, copy, drop, rename). With foreign
+    keys on, the drop cascades: removing one column of `meeting` deleted every attendee.
+    SQLite's own procedure turns them off for the rebuild and checks them after; so do we."""
+    parts = urlsplit(database_url)
+    if parts.scheme != "sqlite":
+        return database_url
+    return database_url + ("&" if parts.query else "?") + "foreign_keys=OFF"
+
+
+async def _check_foreign_keys(database_url: str) -> None:
+    if urlsplit(database_url).scheme != "sqlite":
+        return
+    broken = await connections.get("default").execute_query_dict("PRAGMA foreign_key_check")
+    if broken:
+        tables = sorted({row["table"] for row in broken})
+        raise RuntimeError(f"migrations left rows without their parent in {', '.join(tables)}")
+
+
 async def apply_migrations(database_url: str) -> list[str]:
     """Apply pending migrations; returns the names applied. Leaves Tortoise closed."""
     from tortoise.migrations.api import migrate
@@ -90,7 +109,8 @@ async def apply_migrations(database_url: str) -> list[str]:
             applied.append(f"{app_label}.{name}")
 
     try:
-        await migrate(config=tortoise_config(database_url), progress=progress)
+        await migrate(config=tortoise_config(_migration_url(database_url)), progress=progress)
+        await _check_foreign_keys(database_url)
     finally:
         await connections.close_all()
     return applied

@@ -245,6 +245,11 @@ class Meeting(TimestampedModel):
         "models.StaffUser", related_name="meetings", null=True, on_delete=fields.RESTRICT
     )
     purpose = fields.TextField(default="")
+    # The language the convenor writes the purpose, decisions and "why"s in.
+    language = fields.CharField(max_length=8, default="sv", db_default="sv")
+    # The convenor's own words again, in a participant's language: {"purpose": {"en": ...},
+    # "decisions": {"en": ...}}. A language missing here gets the original, marked as such.
+    person_texts: dict | None = fields.JSONField(default=dict, null=True)
     kind = fields.CharEnumField(MeetingKind, max_length=24, default=MeetingKind.FIRST)
     starts_at = fields.DatetimeField(null=True, db_index=True)
     ends_at = fields.DatetimeField(null=True)
@@ -253,7 +258,6 @@ class Meeting(TimestampedModel):
     status = fields.CharEnumField(
         MeetingStatus, max_length=16, default=MeetingStatus.DRAFT, db_index=True
     )
-    info_token = fields.CharField(max_length=64, unique=True, null=True)  # /i/<token>
     info_sent_at = fields.DatetimeField(null=True)
     # Who gives feedback is a flag on Attendee (a foreign key here would be a cycle).
     feedback_due = fields.DateField(null=True)
@@ -292,7 +296,9 @@ class Attendee(Model):
     )
     role = fields.CharEnumField(AttendeeRole, max_length=24)
     agency = fields.CharEnumField(Agency, max_length=24, default=Agency.NONE)
-    why = fields.CharField(max_length=200, default="")  # "why I am there", plain words
+    # "why I am there" in the convenor's plain words; "" for the person in focus, whose
+    # line is worded at render time in the reader's language (flows.labels.attendee_why).
+    why = fields.CharField(max_length=200, default="")
     response = fields.CharEnumField(
         AttendeeResponse, max_length=16, default=AttendeeResponse.PENDING
     )
@@ -304,6 +310,22 @@ class Attendee(Model):
         # Foreign keys get no index of their own; the dashboard reads seats per meeting
         # and the meetings of a person who opted out.
         indexes = (("meeting_id", "role"), ("person_id",))
+
+
+class InfoLink(Model):
+    """A key to the participant page /i/<token>, hash only. Each information message
+    carries its own, so every attendee holds a different key (and the page knows whose)."""
+
+    id = fields.IntField(primary_key=True)
+    token_hash = fields.CharField(max_length=64, unique=True)  # sha256 hex
+    meeting: fields.ForeignKeyRelation[Meeting] = fields.ForeignKeyField(
+        "models.Meeting", related_name=False, on_delete=fields.CASCADE
+    )
+    # Empty only for the one shared key a meeting had before keys were per attendee.
+    attendee: fields.ForeignKeyNullableRelation[Attendee] = fields.ForeignKeyField(
+        "models.Attendee", related_name=False, null=True, on_delete=fields.CASCADE
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
 
 
 class ChecklistTick(Model):

@@ -3,6 +3,7 @@ one coordinator each, an admin, and meetings with something wrong in each."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -125,6 +126,17 @@ async def logged_in(process: FlerpartProcess, staff: StaffUser) -> aiohttp.Clien
     http = aiohttp.ClientSession(
         base_url=process.local_url, cookie_jar=aiohttp.CookieJar(unsafe=True)
     )
-    async with http.post(f"/dashboard/login/{token}", data={"csrf": token}) as response:
+    csrf = await login_form_value(http, f"/dashboard/login/{token}")
+    async with http.post(f"/dashboard/login/{token}", data={"csrf": csrf}) as response:
         assert response.status == 200, await response.text()  # followed to /dashboard
     return http
+
+
+async def login_form_value(http: aiohttp.ClientSession, url: str) -> str:
+    """Opens the login page as a browser does: its form's value (the cookie is in the jar)."""
+    async with http.get(url) as response:
+        assert response.status == 200, await response.text()
+        html = await response.text()
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found is not None, html
+    return found.group(1)

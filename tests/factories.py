@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from flows.info_page import issue_info_token
 from storage.models import (
     Agency,
     Attendee,
@@ -75,7 +76,7 @@ async def meeting_with_attendees(
             meeting=meeting,
             person=person,
             role=AttendeeRole.PERSON_IN_FOCUS if index == 0 else AttendeeRole.RELATIVE,
-            why="Det är ditt möte." if index == 0 else "Stöd till Amina.",
+            why="" if index == 0 else "Stöd till Amina.",  # the person's line is worded
         )
     if staff_attendee is not None:
         await Attendee.create(
@@ -86,3 +87,11 @@ async def meeting_with_attendees(
             why="Hjälper med jobb.",
         )
     return meeting
+
+
+async def page_token(meeting: Meeting, attendee: Attendee | None = None) -> str:
+    """A fresh key to the meeting's page /i/<token>, as an information message carries
+    it: the given attendee's, by default the first seat's (the person in focus)."""
+    seat = attendee or await Attendee.filter(meeting_id=meeting.id).order_by("id").first()
+    assert seat is not None, "a page key belongs to an attendee"
+    return await issue_info_token(seat)

@@ -2,19 +2,45 @@
 
 Each step waits until the page shows what it should, so the next click finds the
 newest buttons; a screenshot per stage goes to tests/artifacts/.
+
+`sim_api` calls the page's JSON API as the page does: with the run's key, which it
+reads from the page /sim (the API answers 403 without it).
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from dataclasses import dataclass
 
+import aiohttp
 from playwright.async_api import Locator, Page, expect
 
 from tests.browser import artifact
 
 WAIT_MS = 15_000  # the dispatcher paces SMS at 1/s: five of them take five seconds
+_TOKEN = re.compile(r'<div id="sim"[^>]* data-token="([^"]*)"')
+
+
+async def sim_token(http: aiohttp.ClientSession, base: str) -> str:
+    """This run's key, as the page /sim carries it ("" where there is no page)."""
+    async with http.get(base + "/sim") as response:
+        found = _TOKEN.search(await response.text()) if response.status == 200 else None
+    return found.group(1) if found else ""
+
+
+async def sim_api(base: str, path: str, body: dict | None = None) -> tuple[int, object]:
+    """GET (or POST `body` as JSON to) base + path with the key; (status, JSON or text)."""
+    async with aiohttp.ClientSession() as http:
+        headers = {"X-Sim-Token": await sim_token(http, base)}
+        if body is None:
+            method = http.get(base + path, headers=headers)
+        else:
+            method = http.post(base + path, json=body, headers=headers)
+        async with method as response:
+            is_json = response.content_type == "application/json"
+            return response.status, await (response.json() if is_json else response.text())
 
 
 @dataclass

@@ -12,8 +12,10 @@ import aiohttp
 import pytest
 
 from bot.process import FlerpartProcess
+from flows import limits
 from flows.api_tokens import create_token
-from storage.models import ApiToken, Attendee, Meeting, MeetingStatus
+from storage.models import ApiToken, Attendee, Meeting, MeetingStatus, Person
+from tests.chat_driver import Chat
 from tests.conftest import local_process
 from tests.dashboard_seed import NOW, PHONE, World, seed
 from tests.test_cli import flerpart
@@ -120,6 +122,25 @@ async def test_a_meeting_that_cannot_be_made_is_a_422(api, world, change):
     assert await Meeting.filter(purpose="Plan").count() == 0
 
 
+async def test_one_phone_number_is_one_attendee(api, world):
+    """The same number written two ways for two attendees: refused, with a plain sentence."""
+    payload = {
+        "purpose": "Plan",
+        "starts_at": (NOW + timedelta(days=10)).isoformat(),
+        "attendees": [
+            {"first_name": "Amina", "role": "person_in_focus", "phone": "+46 (0)70 174 06 05"},
+            {"first_name": "Erik", "role": "agency_staff", "phone": "070-174 06 05"},
+        ],
+    }
+    async with api.post("/api/meetings", json=payload) as response:
+        assert response.status == 422
+        error = (await response.json())["error"]
+    assert error == (
+        "'Erik' has the same phone number as 'Amina': each attendee needs their own number"
+    )
+    assert await Meeting.filter(purpose="Plan").count() == 0
+
+
 async def test_survey_aggregates_count_answers_without_people(api, world):
     async with api.get("/api/survey?from=2027-01-01&to=2027-03-31") as response:
         body = await response.json()
@@ -168,3 +189,93 @@ async def test_an_unknown_api_path_is_a_json_404(process):
             async with http.get(path) as response:
                 assert response.status == 404
                 assert response.content_type == "application/json"
+
+
+FIELD_LIMITS = [
+    # (where in the request, field, the bot's limit)
+    ("meeting", "purpose", limits.PURPOSE),
+    ("meeting", "place", limits.PLACE),
+    ("meeting", "timezone", limits.TIMEZONE),
+    ("attendee", "first_name", limits.FIRST_NAME),
+    ("attendee", "why", limits.WHY),
+    ("attendee", "phone", limits.PHONE),
+]
+
+
+def _new_meeting(where: str = "", field: str = "", value: object = None) -> dict:
+    person = {"first_name": "Amina", "role": "person_in_focus", "why": "Det är ditt möte."}
+    payload = {
+        "purpose": "Plan",
+        "place": "Rum 1",
+        "starts_at": (NOW + timedelta(days=10)).isoformat(),
+        "attendees": [person],
+    }
+    if where == "meeting":
+        payload[field] = value
+    elif where == "attendee":
+        person[field] = value
+    return payload
+
+
+@pytest.mark.parametrize(("where", "field", "limit"), FIELD_LIMITS)
+async def test_free_text_longer_than_the_bot_takes_is_a_422_naming_the_limit(
+    api, world, where, field, limit
+):
+    async with api.post("/api/meetings", json=_new_meeting(where, field, "a" * (limit + 1))) as r:
+        assert r.status == 422, await r.text()
+        assert (await r.json())["error"] == f"{field} must be at most {limit} characters"
+    async with api.post("/api/meetings", json=_new_meeting(where, field, ["a"])) as r:
+        assert r.status == 422 and (await r.json())["error"] == f"{field} must be a string"
+    assert await Meeting.all().count() == 4  # the seeded ones only
+
+
+async def test_free_text_up_to_the_limit_is_kept_whole(api, world):
+    payload = _new_meeting()
+    payload["purpose"] = "p" * limits.PURPOSE
+    payload["place"] = "r" * limits.PLACE
+    payload["attendees"][0].update(first_name="A" * limits.FIRST_NAME, why="w" * limits.WHY)
+    async with api.post("/api/meetings", json=payload) as response:
+        assert response.status == 201, await response.text()
+        meeting = await Meeting.get(id=(await response.json())["id"])
+    assert (len(meeting.purpose), len(meeting.place)) == (limits.PURPOSE, limits.PLACE)
+    seat = await Attendee.get(meeting=meeting).prefetch_related("person")
+    assert (len(seat.person.first_name), len(seat.why)) == (limits.FIRST_NAME, limits.WHY)
+
+
+@pytest.mark.parametrize("zone", ["Europe/" + "x" * 300, "Mars/Olympus", "../etc", "a\x00"])
+async def test_a_timezone_that_is_no_zone_is_a_422(api, world, zone):
+    async with api.post("/api/meetings", json=_new_meeting("meeting", "timezone", zone)) as r:
+        assert r.status == 422, await r.text()
+
+
+async def test_the_openapi_document_states_the_bots_limits(process):
+    async with (
+        aiohttp.ClientSession(base_url=process.local_url) as http,
+        http.get("/api/openapi.json") as response,
+    ):
+        schema = (await response.json())["components"]["schemas"]["NewMeeting"]
+    attendee = schema["properties"]["attendees"]["items"]
+    for where, field, limit in FIELD_LIMITS:
+        properties = schema["properties"] if where == "meeting" else attendee["properties"]
+        assert properties[field]["maxLength"] == limit, field
+
+
+def test_the_limits_fit_their_columns():
+    columns = {
+        limits.PURPOSE: None,  # a TextField
+        limits.PLACE: Meeting._meta.fields_map["place"].max_length,
+        limits.TIMEZONE: Meeting._meta.fields_map["timezone"].max_length,
+        limits.FIRST_NAME: Person._meta.fields_map["first_name"].max_length,
+        limits.WHY: Attendee._meta.fields_map["why"].max_length,
+    }
+    for limit, column in columns.items():
+        assert column is None or limit <= column
+
+
+async def test_the_bot_and_the_api_draw_the_line_at_the_same_length(process, api, world):
+    chat = Chat(process, world.karin.telegram_user_id)
+    await chat.send("/new", expect="What is the meeting for?")
+    too_long = "ord " * (limits.PURPOSE // 4) + "x"
+    await chat.send(too_long, expect=f"at most {limits.PURPOSE} characters")
+    async with api.post("/api/meetings", json=_new_meeting("meeting", "purpose", too_long)) as r:
+        assert r.status == 422

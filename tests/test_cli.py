@@ -62,6 +62,31 @@ def test_bad_configuration_is_one_line_and_exit_2(tmp_path, env, message):
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+TWILIO_AND_PUBLIC_URL = {
+    "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
+    "TWILIO_AUTH_TOKEN": "secret",
+    "TWILIO_FROM": "+46700000001",
+    "PUBLIC_BASE_URL": "https://flerpart.example.se",
+}
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        # Once this started in local mode, /sim and all (issue 13).
+        (TWILIO_AND_PUBLIC_URL, "TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_SECRET missing"),
+        # The Docker image's HOST: no credentials there is a mistake, not local mode.
+        ({"HOST": "0.0.0.0"}, "--allow-remote-sim"),
+    ],
+)
+def test_run_refuses_half_a_configuration_and_a_public_simulator(tmp_path, env, message):
+    result = flerpart("run", env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith("flerpart: error:") and message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert not (tmp_path / "data").exists()  # refused before touching anything
+
+
 def test_unreachable_database_is_a_clear_error(tmp_path):
     result = flerpart(
         "migrate", env={"DATABASE_URL": "postgres://nobody@127.0.0.1:1/none"}, cwd=tmp_path

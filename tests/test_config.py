@@ -2,7 +2,16 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import DEFAULT_DATABASE_URL, ConfigError, load_settings
+from bot.config import DEFAULT_DATABASE_URL, ConfigError, check_local_host, load_settings
+
+PRODUCTION = {
+    "TELEGRAM_BOT_TOKEN": "1:abc",
+    "TELEGRAM_WEBHOOK_SECRET": "s3cret_-",
+    "TWILIO_ACCOUNT_SID": "AC123",
+    "TWILIO_AUTH_TOKEN": "TWILIOSECRET",
+    "TWILIO_FROM": "+46700000001",
+    "PUBLIC_BASE_URL": "https://flerpart.example.se/",
+}
 
 
 def settings_from(env: dict[str, str], dotenv: Path | None = None):
@@ -46,27 +55,66 @@ def test_bad_configuration_is_one_clear_sentence(env, fragment):
         settings_from(env)
 
 
-def test_webhook_mode_needs_a_token_and_a_public_url():
-    s = settings_from(
-        {
-            "TELEGRAM_BOT_TOKEN": "1:abc",
-            "TELEGRAM_WEBHOOK_SECRET": "s3cret_-",
-            "PUBLIC_BASE_URL": "https://flerpart.example.se/",
-        }
-    )
-    assert s.telegram_webhook and not s.local_telegram
+def test_production_is_every_provider_variable_and_runs_by_webhook():
+    s = settings_from(PRODUCTION)
+    assert s.telegram_webhook and not s.local_mode
+    assert not s.local_telegram and not s.local_twilio
     assert s.public_base_url == "https://flerpart.example.se"
+    service = dict(PRODUCTION, TWILIO_MESSAGING_SERVICE_SID="MG1")
+    del service["TWILIO_FROM"]
+    assert not settings_from(service).local_mode
+
+
+@pytest.mark.parametrize(
+    ("env", "missing"),
+    [
+        # The case: Twilio and a public address, no bot token -> never local mode.
+        (
+            {k: v for k, v in PRODUCTION.items() if not k.startswith("TELEGRAM_")},
+            "TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_SECRET missing",
+        ),
+        ({"PUBLIC_BASE_URL": "https://x.example"}, "TELEGRAM_BOT_TOKEN"),
+        ({"TELEGRAM_BOT_TOKEN": "1:abc"}, "TWILIO_ACCOUNT_SID"),
+        ({"TELEGRAM_API_BASE_URL": "http://botapi:8081/bot"}, "TELEGRAM_BOT_TOKEN"),
+        ({"TWILIO_MESSAGING_SERVICE_SID": "MG1"}, "TWILIO_AUTH_TOKEN"),
+        (
+            {k: v for k, v in PRODUCTION.items() if k != "PUBLIC_BASE_URL"},
+            "PUBLIC_BASE_URL missing",
+        ),
+        (
+            {k: v for k, v in PRODUCTION.items() if k != "TWILIO_FROM"},
+            "TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID missing",
+        ),
+    ],
+)
+def test_half_a_configuration_is_refused_naming_what_is_missing(env, missing):
+    with pytest.raises(ConfigError, match=missing) as refused:
+        settings_from(env)
+    assert "\n" not in str(refused.value)
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "localhost", "::1"])
+def test_local_mode_may_listen_on_loopback(host):
+    check_local_host(settings_from({"HOST": host}), allow_remote_sim=False)
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.5", "flerpart.example.se"])
+def test_local_mode_refuses_other_hosts_unless_allowed(host):
+    settings = settings_from({"HOST": host})
+    with pytest.raises(ConfigError, match="--allow-remote-sim"):
+        check_local_host(settings, allow_remote_sim=False)
+    check_local_host(settings, allow_remote_sim=True)
+    # Production has a login everywhere: any HOST.
+    check_local_host(settings_from(dict(PRODUCTION, HOST=host)), allow_remote_sim=False)
 
 
 def test_secrets_never_show_in_repr():
     s = settings_from(
-        {
-            "DATABASE_URL": "postgres://app:hunter2@db:5432/flerpart",
-            "TELEGRAM_BOT_TOKEN": "123:SECRETTOKEN",
-            "TWILIO_ACCOUNT_SID": "AC123",
-            "TWILIO_AUTH_TOKEN": "TWILIOSECRET",
-            "TWILIO_FROM": "+46700000001",
-        }
+        dict(
+            PRODUCTION,
+            DATABASE_URL="postgres://app:hunter2@db:5432/flerpart",
+            TELEGRAM_BOT_TOKEN="123:SECRETTOKEN",
+        )
     )
     text = repr(s) + str(s)
     for secret in ("hunter2", "SECRETTOKEN", "TWILIOSECRET"):

@@ -66,6 +66,10 @@ async def prepare_until_attendees(chat: Chat) -> None:
     await chat.send("Kommunhuset, room Ekan", expect="Who is the meeting about?")
     await chat.send("Amina", expect="Which language")
     await chat.tap("Svenska")
+    # Karin writes in English; Amina reads Swedish: the purpose again, in Swedish.
+    await chat.send(
+        "Vi gör en plan för ditt jobb. Du bestämmer med oss.", expect="interpreter needed"
+    )
     await chat.tap("No")  # no interpreter
     await chat.tap("SMS")
     await chat.send("12345", expect="not a mobile number")
@@ -156,6 +160,8 @@ async def test_a_convenor_prepares_runs_and_closes_a_meeting(tmp_path, database_
         await chat.send("I want to try a job with animals.", expect="What was decided?")
         await chat.send("You start a work trial in April.", expect="Noted.")
         await chat.tap("No more decisions")
+        await chat.wait_for("Please write the decisions in Swedish too")
+        await chat.send("Du börjar en arbetsträning i april.", expect="what is to be done?")
         await chat.send("Book a visit to the workplace", expect="Who does it?")
         await chat.tap("Erik")
         await chat.send("2027-03-10", expect="Added to the action plan")
@@ -170,7 +176,9 @@ async def test_a_convenor_prepares_runs_and_closes_a_meeting(tmp_path, database_
         await chat.tap("No")  # no next meeting
         preview = chat.last()
         assert "This is what Amina will get" in preview
-        assert "Vi bestämde: You start a work trial in April." in preview  # in Amina's Swedish
+        assert "Vi bestämde: Du börjar en arbetsträning i april." in preview  # Amina's Swedish
+        # The action items are Karin's English words: the summary says so.
+        assert "(på engelska): Book a visit to the workplace." in preview
         await chat.tap("Send it and plan the survey")
         assert "The summary is on its way (1 message) and 1 survey is planned" in chat.last()
 

@@ -14,7 +14,7 @@ from flows import digest
 from storage.models import ActionItem, Meeting, OutboxMessage, StaffUser
 from tests.chat_driver import Chat
 from tests.conftest import local_process
-from tests.dashboard_seed import NOW, World, seed
+from tests.dashboard_seed import NOW, World, login_form_value, seed
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -35,10 +35,10 @@ async def test_dashboard_sends_a_login_link_that_opens_the_dashboard(process, wo
     reply = await chat.send("/dashboard", expect="/dashboard/login/")
     url = next(word for word in reply[-1]["text"].split() if "/dashboard/login/" in word)
     assert url.startswith(process.local_url)
-    token = url.rsplit("/", 1)[1]
     jar = aiohttp.CookieJar(unsafe=True)
     async with aiohttp.ClientSession(cookie_jar=jar) as http:
-        async with http.post(url, data={"csrf": token}) as response:
+        csrf = await login_form_value(http, url)
+        async with http.post(url, data={"csrf": csrf}) as response:
             assert response.status == 200 and "Needs attention" in await response.text()
 
 

@@ -12,12 +12,13 @@ from datetime import timedelta
 import aiohttp
 import pytest
 
+from bot.dashboard_auth import LOGIN_COOKIE, SESSION_COOKIE
 from bot.process import FlerpartProcess
 from flows import web_auth
 from flows.clock import clock
 from storage.models import AuditEvent, WebSession
 from tests.conftest import local_process
-from tests.dashboard_seed import PHONE, World, logged_in, seed
+from tests.dashboard_seed import PHONE, World, logged_in, login_form_value, seed
 
 PHONE_DIGITS = re.compile(r"0701740|46701740")
 
@@ -42,20 +43,31 @@ async def test_a_login_link_opens_a_session_once_with_a_safe_cookie(process, wor
     token = await web_auth.create_login_link(world.cora, clock.now())
     jar = aiohttp.CookieJar(unsafe=True)
     async with aiohttp.ClientSession(base_url=process.local_url, cookie_jar=jar) as http:
-        status, html = await get(http, f"/dashboard/login/{token}?lang=en")
-        assert status == 200 and 'id="login"' in html
+        async with http.get(f"/dashboard/login/{token}?lang=en") as response:
+            html = await response.text()
+            assert response.status == 200 and 'id="login"' in html
+            pre_session = response.cookies[LOGIN_COOKIE]
         assert await WebSession.all().count() == 0  # looking at the link spends nothing
+        # The form carries the pre-session value, not the link's token.
+        assert f'name="csrf" value="{pre_session.value}"' in html and pre_session.value != token
+        assert pre_session["httponly"] and pre_session["samesite"] == "Strict"
+        assert pre_session["path"] == "/dashboard/login"
         async with http.post(
-            f"/dashboard/login/{token}", data={"csrf": token}, allow_redirects=False
+            f"/dashboard/login/{token}", data={"csrf": pre_session.value}, allow_redirects=False
         ) as response:
             assert response.status == 303 and response.headers["Location"] == "/dashboard"
-            cookie = response.headers["Set-Cookie"]
+            cookie = response.cookies[SESSION_COOKIE].OutputString()
         assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
         assert "Max-Age=28800" in cookie
         status, html = await get(http, "/dashboard?lang=en")
         assert status == 200 and "Needs attention" in html
     async with aiohttp.ClientSession(base_url=process.local_url) as again:
-        async with again.post(f"/dashboard/login/{token}", data={"csrf": token}) as response:
+        nonce = web_auth.new_login_nonce()  # a valid pair, but the link is spent
+        async with again.post(
+            f"/dashboard/login/{token}",
+            data={"csrf": nonce},
+            headers={"Cookie": f"{LOGIN_COOKIE}={nonce}"},
+        ) as response:
             assert response.status == 410  # single use
     session = await WebSession.get(staff_user=world.cora)
     assert token not in session.token_hash and len(session.token_hash) == 64
@@ -66,8 +78,53 @@ async def test_a_login_link_expires_after_ten_minutes(process, world):
     clock.advance(timedelta(minutes=10, seconds=1))
     async with aiohttp.ClientSession(base_url=process.local_url) as http:
         assert (await get(http, f"/dashboard/login/{token}"))[0] == 410
-        async with http.post(f"/dashboard/login/{token}", data={"csrf": token}) as response:
+        nonce = web_auth.new_login_nonce()
+        async with http.post(
+            f"/dashboard/login/{token}",
+            data={"csrf": nonce},
+            headers={"Cookie": f"{LOGIN_COOKIE}={nonce}"},
+        ) as response:
             assert response.status == 410
+
+
+async def test_another_site_cannot_log_a_browser_in_with_its_own_link(process, world):
+    """Login CSRF: the attacker holds a valid link of their own and makes the victim's
+    browser post it. Without the victim's pre-session cookie, nothing happens."""
+    attacker_token = await web_auth.create_login_link(world.karin, clock.now())
+    victim = aiohttp.CookieJar(unsafe=True)
+    async with aiohttp.ClientSession(base_url=process.local_url, cookie_jar=victim) as http:
+        # What main accepted: the link's token as the form's value, no cookie.
+        for forged in ({"csrf": attacker_token}, {}, {"csrf": ""}):
+            async with http.post(
+                f"/dashboard/login/{attacker_token}", data=forged, allow_redirects=False
+            ) as response:
+                assert response.status == 403
+                assert SESSION_COOKIE not in response.cookies
+        # The victim's own pre-session cookie (from opening some login page) does not
+        # help a form whose value the attacker had to guess.
+        own = await web_auth.create_login_link(world.cora, clock.now())
+        await login_form_value(http, f"/dashboard/login/{own}")
+        async with http.post(
+            f"/dashboard/login/{attacker_token}",
+            data={"csrf": web_auth.new_login_nonce()},
+            allow_redirects=False,
+        ) as response:
+            assert response.status == 403
+    assert await WebSession.all().count() == 0
+    assert await web_auth.link_is_usable(attacker_token, clock.now())  # nothing spent
+
+
+async def test_two_login_tabs_do_not_undo_each_other(process, world):
+    first = await web_auth.create_login_link(world.cora, clock.now())
+    second = await web_auth.create_login_link(world.cora, clock.now())
+    jar = aiohttp.CookieJar(unsafe=True)
+    async with aiohttp.ClientSession(base_url=process.local_url, cookie_jar=jar) as http:
+        value = await login_form_value(http, f"/dashboard/login/{first}")
+        assert await login_form_value(http, f"/dashboard/login/{second}") == value
+        async with http.post(
+            f"/dashboard/login/{first}", data={"csrf": value}, allow_redirects=False
+        ) as response:
+            assert response.status == 303
 
 
 async def test_a_session_ends_after_eight_idle_hours(process, world):

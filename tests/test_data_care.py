@@ -18,6 +18,7 @@ from storage.models import (
     Consent,
     ConsentKind,
     InboundMessage,
+    InfoLink,
     Meeting,
     MeetingStatus,
     Note,
@@ -28,7 +29,7 @@ from storage.models import (
     SurveyAnswer,
     SurveyStatus,
 )
-from tests.factories import convenor, meeting_with_attendees
+from tests.factories import convenor, meeting_with_attendees, page_token
 
 ROOT = Path(__file__).resolve().parent.parent
 AMINA = "+46701740605"
@@ -113,7 +114,10 @@ async def test_export_holds_everything_stored_about_the_person(db):
 
 
 async def test_erasure_removes_the_person_everywhere_and_keeps_the_numbers(db):
-    _meeting, amina = await amina_with_history()
+    meeting, amina = await amina_with_history()
+    seats = await Attendee.filter(meeting=meeting).order_by("id")
+    for seat in seats:
+        await page_token(meeting, seat)
     done = await person_data.erase(AMINA, "test", NOW)
     assert done == {
         "people": 1,
@@ -132,6 +136,8 @@ async def test_erasure_removes_the_person_everywhere_and_keeps_the_numbers(db):
     assert (score.value, score.person_id) == (4, amina.id)  # the score stays, unnamed
     assert (await SurveyAnswer.get(question="other")).text is None
     assert await Consent.filter(person=erased, withdrawn_at=None).count() == 0
+    # Her page link goes; Erik's stays.
+    assert [link.attendee_id for link in await InfoLink.filter(meeting=meeting)] == [seats[1].id]
     # The other person of the meeting is untouched, and nothing is left to find.
     assert await Person.exists(phone="+46701740606", first_name="Erik")
     assert (await person_data.export(AMINA, "test"))["people"] == []
@@ -140,6 +146,7 @@ async def test_erasure_removes_the_person_everywhere_and_keeps_the_numbers(db):
 
 async def test_retention_anonymises_meetings_closed_long_ago_but_keeps_counts(db):
     meeting, _amina = await amina_with_history()
+    await page_token(meeting)
     staff = await convenor(502)
     recent = await meeting_with_attendees(NOW - timedelta(days=10), staff, phones=("+46701740607",))
     await Meeting.filter(id=recent.id).update(
@@ -158,6 +165,7 @@ async def test_retention_anonymises_meetings_closed_long_ago_but_keeps_counts(db
     assert not await Attendee.filter(meeting=meeting, why__not="").exists()
     assert not await Person.filter(phone__in=[AMINA, "+46701740606"]).exists()
     assert await Attendee.filter(meeting=meeting).count() == 2  # seats, and so counts, stay
+    assert not await InfoLink.filter(meeting=meeting).exists()
     assert (await SurveyAnswer.get(question="could_say")).value == 4
     # The recent meeting keeps its data; a second run changes nothing.
     assert (await Meeting.get(id=recent.id)).purpose != ""

@@ -11,7 +11,6 @@ import pytest
 from icalendar import Calendar
 
 from bot.process import FlerpartProcess
-from flows.info_page import ensure_info_token
 from storage.models import (
     ActionItem,
     Attendee,
@@ -27,6 +26,7 @@ from storage.models import (
 )
 from tests.conftest import local_process
 from tests.dashboard_seed import NOW, logged_in, seed
+from tests.factories import page_token
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 SQL = "'); DROP TABLE meeting; --"
@@ -76,7 +76,7 @@ def assert_inert(page: str, where: str) -> None:
 async def test_hostile_text_is_inert_on_every_page_and_export(process):
     held, world = await hostile_meeting()
     await Meeting.filter(id=world.upcoming.id).update(purpose=HOSTILE, place=HOSTILE)
-    token = await ensure_info_token(await Meeting.get(id=world.upcoming.id))
+    token = await page_token(await Meeting.get(id=world.upcoming.id))
     pages = [
         "/dashboard?lang=en",
         "/dashboard/meetings?lang=en",

@@ -13,13 +13,22 @@ import pytest
 from icalendar import Calendar
 
 from bot.process import FlerpartProcess
-from flows import info_page
+from flows import info_page, templates
 from flows.clock import clock
-from flows.info_page import ensure_info_token
-from storage.models import Agency, Attendee, AttendeeRole, Meeting, MeetingStatus, Person
+from storage.models import (
+    Agency,
+    Attendee,
+    AttendeeRole,
+    Channel,
+    InfoLink,
+    Meeting,
+    MeetingStatus,
+    OutboxMessage,
+    Person,
+)
 from tests.browser import artifact, chromium_page  # noqa: F401 - a fixture
 from tests.conftest import local_process, truncate_postgres
-from tests.factories import convenor, meeting_with_attendees
+from tests.factories import convenor, meeting_with_attendees, page_token
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 MONDAY_10 = datetime(2027, 3, 8, 10, 0, tzinfo=STOCKHOLM)  # 09:00 UTC (winter time)
@@ -57,7 +66,7 @@ async def fetch(process: FlerpartProcess, path: str) -> tuple[int, str, aiohttp.
 
 
 async def page_of(process: FlerpartProcess, meeting: Meeting, query: str = "") -> str:
-    status, html, _ = await fetch(process, f"/i/{await ensure_info_token(meeting)}{query}")
+    status, html, _ = await fetch(process, f"/i/{await page_token(meeting)}{query}")
     assert status == 200, html
     return html
 
@@ -103,12 +112,60 @@ async def test_an_unknown_language_gets_the_swedish_page(process):
     assert '<html lang="sv" dir="ltr">' in html and "måndag 8 mars" in html
 
 
-async def test_the_token_is_made_once_and_kept(process):
+async def test_each_attendee_gets_a_key_of_their_own_and_only_its_hash_is_stored(process):
     meeting = await a_meeting()
-    token = await ensure_info_token(meeting)
-    assert re.fullmatch(r"[A-Za-z0-9_-]{32}", token)
-    again = await ensure_info_token(await Meeting.get(id=meeting.id))
-    assert again == token
+    amina, erik, johan = await Attendee.filter(meeting=meeting).order_by("id")
+    tokens = [await page_token(meeting, seat) for seat in (amina, erik, johan)]
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{32}", token) for token in tokens)
+    assert len(set(tokens)) == 3  # nobody shares a key
+    links = await InfoLink.filter(meeting=meeting).order_by("id")
+    assert [link.attendee_id for link in links] == [amina.id, erik.id, johan.id]
+    stored = " ".join(link.token_hash for link in links)
+    assert not any(token in stored for token in tokens)
+    assert [link.token_hash for link in links] == [info_page.hash_token(t) for t in tokens]
+    for seat, token in zip((amina, erik, johan), tokens, strict=True):
+        view = await info_page.info_for(token, clock.now(), "sv")
+        assert isinstance(view, info_page.InfoView)
+        assert view.meeting_id == meeting.id and view.attendee_id == seat.id
+        assert "Kommunhuset, rum Ekan" in await page_of_token(process, token)
+
+
+async def test_a_new_key_leaves_the_ones_already_sent_working(process):
+    meeting = await a_meeting()
+    first = await page_token(meeting)
+    second = await page_token(meeting)  # the information sent again, or a preview
+    assert first != second
+    for token in (first, second):
+        assert (await fetch(process, f"/i/{token}"))[0] == 200
+
+
+async def test_the_information_sms_carries_each_persons_own_link(process):
+    meeting = await a_meeting()
+    amina, erik, _ = await Attendee.filter(meeting=meeting).order_by("id")
+    texts = []
+    for seat in (amina, erik):
+        person = await seat.person
+        message = OutboxMessage(
+            meeting=meeting,
+            person=person,
+            channel=Channel.SMS,
+            template="info_participant",
+            locale="sv",
+            params={"attendee_id": seat.id},
+        )
+        texts.append(await templates.render(message, meeting))
+    links = [re.search(r"/i/([A-Za-z0-9_-]+)", text).group(1) for text in texts]
+    assert links[0] != links[1]
+    owners = [
+        (await InfoLink.get(token_hash=info_page.hash_token(token))).attendee_id for token in links
+    ]
+    assert owners == [amina.id, erik.id]
+
+
+async def page_of_token(process: FlerpartProcess, token: str) -> str:
+    status, html, _ = await fetch(process, f"/i/{token}")
+    assert status == 200, html
+    return html
 
 
 async def test_an_unknown_token_is_a_404_page(process):
@@ -119,21 +176,22 @@ async def test_an_unknown_token_is_a_404_page(process):
     assert "<html" in html and "Kommunhuset" not in html
 
 
-class WatchedMeeting:
-    """Stands in for the Meeting model inside flows.info_page and counts its use."""
+class Watched:
+    """Stands in for a model inside flows.info_page and counts its use."""
 
-    def __init__(self) -> None:
+    def __init__(self, model: type) -> None:
+        self.model = model
         self.used = 0
 
     def __getattr__(self, name: str) -> object:
         self.used += 1
-        return getattr(Meeting, name)
+        return getattr(self.model, name)
 
 
 @pytest.mark.parametrize("token", ["short", "has%20space", "x" * 65, "bad!token-but-long-enough"])
 async def test_a_malformed_token_is_a_404_without_asking_the_database(process, monkeypatch, token):
-    watched = WatchedMeeting()
-    monkeypatch.setattr(info_page, "Meeting", watched)
+    watched = Watched(InfoLink)
+    monkeypatch.setattr(info_page, "InfoLink", watched)
     status, _, _ = await fetch(process, f"/i/{token}")
     assert status == 404
     status, _, _ = await fetch(process, f"/i/{token}.ics")
@@ -145,7 +203,7 @@ async def test_a_malformed_token_is_a_404_without_asking_the_database(process, m
 
 async def test_a_cancelled_meeting_page_is_gone(process):
     meeting = await a_meeting()
-    token = await ensure_info_token(meeting)
+    token = await page_token(meeting)
     meeting.status = MeetingStatus.CANCELLED
     await meeting.save()
     for path in (f"/i/{token}", f"/i/{token}.ics"):
@@ -156,7 +214,7 @@ async def test_a_cancelled_meeting_page_is_gone(process):
 
 async def test_the_page_is_gone_once_the_meeting_has_ended(process):
     meeting = await a_meeting()
-    token = await ensure_info_token(meeting)
+    token = await page_token(meeting)
     clock.set(MONDAY_10 + timedelta(minutes=59))
     assert (await fetch(process, f"/i/{token}"))[0] == 200
     clock.set(MONDAY_10 + timedelta(hours=1))
@@ -165,7 +223,7 @@ async def test_the_page_is_gone_once_the_meeting_has_ended(process):
 
 async def test_without_an_end_time_the_page_lasts_two_hours_from_the_start(process):
     meeting = await a_meeting(ends_at=None)
-    token = await ensure_info_token(meeting)
+    token = await page_token(meeting)
     clock.set(MONDAY_10 + timedelta(hours=1, minutes=59))
     assert (await fetch(process, f"/i/{token}"))[0] == 200
     clock.set(MONDAY_10 + timedelta(hours=2))
@@ -192,7 +250,7 @@ async def test_a_video_link_is_a_link_and_other_schemes_are_text(process):
 
 async def test_the_page_tells_browsers_to_keep_and_run_nothing(process):
     meeting = await a_meeting()
-    token = await ensure_info_token(meeting)
+    token = await page_token(meeting)
     for path in (f"/i/{token}", f"/i/{token}.ics", "/i/unknown"):
         _, _, response = await fetch(process, path)
         assert response.headers["Cache-Control"] == "no-store"
@@ -204,7 +262,7 @@ async def test_the_page_tells_browsers_to_keep_and_run_nothing(process):
 
 async def test_the_calendar_file_has_the_meeting_in_utc_and_its_place(process):
     meeting = await a_meeting()
-    token = await ensure_info_token(meeting)
+    token = await page_token(meeting)
     async with (
         aiohttp.ClientSession() as http,
         http.get(f"{process.local_url}/i/{token}.ics?lang=en") as response,
@@ -245,7 +303,7 @@ async def test_a_person_sees_the_page_in_chromium(process, chromium_page):  # no
     await Attendee.create(
         meeting=meeting, role=AttendeeRole.AGENCY_STAFF, agency=Agency.FORSAKRINGSKASSAN
     )
-    token = await ensure_info_token(meeting)
+    token = await page_token(meeting)
     response = await chromium_page.goto(f"{process.local_url}/i/{token}")
     assert response is not None and response.status == 200
     visible = await chromium_page.locator("body").inner_text()

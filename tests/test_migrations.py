@@ -1,11 +1,18 @@
 """The committed migrations build the schema on both databases and match the models."""
 
+import hashlib
+import sqlite3
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from tortoise import connections
 from tortoise.context import TortoiseContext
+from tortoise.migrations.api import migrate
 from tortoise.migrations.autodetector import MigrationAutodetector
 
-from storage.db import apply_migrations, tortoise_config
+from flows.info_page import InfoView, info_for
+from storage.db import apply_migrations, close_database, open_database, tortoise_config
+from storage.models import InfoLink
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "storage" / "migrations"
 
@@ -30,3 +37,50 @@ async def test_models_and_committed_migrations_do_not_drift():
         detector = MigrationAutodetector(ctx.apps, config["apps"])
         changes = await detector.changes()
     assert changes == [], "models changed: run `.venv/bin/tortoise makemigrations` and commit"
+
+
+async def test_a_page_link_sent_before_0005_still_works_and_its_plaintext_is_gone(tmp_path):
+    """0005 turns each meeting's one shared page token into a hashed key (no attendee),
+    and removing the column keeps the meeting's attendees on SQLite."""
+    url = f"sqlite://{tmp_path}/old.sqlite3"
+    try:
+        await migrate(config=tortoise_config(url), target="models.0004_dashboard_indexes")
+    finally:
+        await connections.close_all()
+    token = "SharedTokenFromBefore0005_abcdef"
+    starts = datetime(2027, 3, 8, 9, 0, tzinfo=UTC)
+    with sqlite3.connect(tmp_path / "old.sqlite3") as old:
+        old.execute(
+            "INSERT INTO team (id, name, settings, is_demo, created_at, updated_at) "
+            "VALUES (1, 'T', '{}', 0, ?, ?)",
+            (starts.isoformat(), starts.isoformat()),
+        )
+        old.execute(
+            "INSERT INTO meeting (id, team_id, purpose, kind, starts_at, timezone, place, "
+            "status, info_token, cautions_accepted, interpreter_needed, is_demo, created_at, "
+            "updated_at) VALUES (7, 1, 'Plan', 'first', ?, 'Europe/Stockholm', 'Rum', "
+            "'planned', ?, '[]', 0, 0, ?, ?)",
+            (starts.isoformat(), token, starts.isoformat(), starts.isoformat()),
+        )
+        old.execute(
+            "INSERT INTO attendee (id, meeting_id, role, agency, why, response, gives_feedback, "
+            "created_at) VALUES (3, 7, 'person_in_focus', 'none', '', 'pending', 0, ?)",
+            (starts.isoformat(),),
+        )
+    assert await apply_migrations(url) == ["models.0005_info_tokens", "models.0006_lang"]
+    with sqlite3.connect(tmp_path / "old.sqlite3") as new:
+        columns = [row[1] for row in new.execute("PRAGMA table_info(meeting)")]
+        assert "info_token" not in columns
+        # SQLite rebuilt `meeting` to drop the column; the drop must not cascade.
+        assert list(new.execute("SELECT id FROM attendee")) == [(3,)]
+        dump = "\n".join(new.iterdump())
+    assert token not in dump  # only the hash is left
+    await open_database(url)
+    try:
+        link = await InfoLink.get(meeting_id=7)
+        assert link.token_hash == hashlib.sha256(token.encode()).hexdigest()
+        assert link.attendee_id is None
+        view = await info_for(token, starts - timedelta(days=1), "sv")
+        assert isinstance(view, InfoView) and view.meeting_id == 7 and view.attendee_id is None
+    finally:
+        await close_database()

@@ -12,14 +12,16 @@ import pyphen
 import pytest
 
 from flows import survey
-from flows.i18n import use_locale
+from flows.i18n import _, use_locale
 from flows.lix import lix
-from flows.sms_parts import sms_parts
+from flows.meeting_time import when
+from flows.sms_parts import gsm7_safe, sms_parts
 from flows.templates import render
 from storage.models import (
     ActionItem,
     Agency,
     Attendee,
+    AttendeeResponse,
     AttendeeRole,
     Channel,
     Meeting,
@@ -74,6 +76,7 @@ async def realistic_meeting(locale: str) -> tuple[Meeting, Person]:
         team=team,
         convenor=karin,
         purpose=data["purpose"],
+        language="sv" if locale == "sv" else "en",  # the language the convenor wrote in
         starts_at=starts,
         ends_at=starts + timedelta(hours=1),
         place="Kommunhuset, Storgatan 12, rum Ekan",
@@ -122,6 +125,19 @@ async def rendered(locale: str) -> dict[str, str]:
             next_attempt_at=meeting.starts_at,
         )
         texts[template] = await render(message, meeting)
+    # After her yes the reminder reads differently: checked the same way.
+    await Attendee.filter(meeting=meeting, person=amina).update(response=AttendeeResponse.CONFIRMED)
+    message = await OutboxMessage.create(
+        meeting=meeting,
+        person=amina,
+        channel=Channel.SMS,
+        kind="test",
+        template="reminder_participant",
+        locale=locale,
+        due_at=meeting.starts_at,
+        next_attempt_at=meeting.starts_at,
+    )
+    texts["reminder_participant:confirmed"] = await render(message, meeting)
     with use_locale(locale):
         for question in (*survey.QUESTIONS, survey.WISH):
             texts[f"question:{question.key}"] = survey.question_text(question)
@@ -179,3 +195,102 @@ async def test_arabic_participant_texts_are_translated_and_go_as_ucs2(db):
         leftover = set(re.findall(r"[A-Za-z]{4,}", _without_links(text))) - known
         leftover -= set(re.findall(r"[A-Za-z]{4,}", data))
         assert not leftover, (name, leftover, text)
+
+
+# The information SMS in every language and encoding -------------------------------
+LONG_PURPOSE = {
+    "sv": "Vi pratar om hur du mår och om din vardag. " * 11,  # ~470 characters
+    "en": "We talk about how you feel and about your days. " * 10,
+}
+LONG_PURPOSE["ar"] = LONG_PURPOSE["en"]
+PURPOSES = {
+    "plain": lambda locale: DATA[locale]["purpose"],
+    # As a phone types it: curly quotes, a dash and an ellipsis.
+    "typographic": lambda locale: "Vi pratar om “nästa steg” – och om ‘pengar’…",
+    "arabic": lambda locale: "نتحدث عن العمل والمال.",
+    "long": lambda locale: LONG_PURPOSE[locale].strip(),
+}
+PERSON_NAMES = ("Amina", "محمد", "Joaquín", "Jo\u202ehan")
+
+
+async def information(locale: str, person_name: str, purpose: str, channel=Channel.SMS):
+    meeting, amina = await realistic_meeting(locale)
+    await Meeting.filter(id=meeting.id).update(purpose=purpose)
+    await Person.filter(id=amina.id).update(first_name=person_name)
+    meeting, amina = await Meeting.get(id=meeting.id), await Person.get(id=amina.id)
+    message = await OutboxMessage.create(
+        meeting=meeting,
+        person=amina,
+        channel=channel,
+        kind="info",
+        template="info_participant",
+        locale=locale,
+        due_at=meeting.starts_at,
+        next_attempt_at=meeting.starts_at,
+    )
+    return meeting, await render(message, meeting)
+
+
+def _budget_ok(text: str) -> bool:
+    parts = sms_parts(text)
+    return parts.parts <= {"GSM-7": 3, "UCS-2": 4}[parts.encoding]
+
+
+@pytest.mark.parametrize("locale", ["sv", "en", "ar"])
+@pytest.mark.parametrize("kind", list(PURPOSES))
+@pytest.mark.parametrize("person_name", PERSON_NAMES)
+async def test_the_information_sms_always_holds_purpose_when_where_and_how_to_reply(
+    db, locale, kind, person_name
+):
+    """Whatever the name, purpose, language and so encoding: purpose, day, time, place and
+    how to reply are in the SMS itself; who comes and "bring someone, take breaks" too
+    whenever a text with them fits 3 GSM-7 or 4 UCS-2 parts."""
+    purpose = PURPOSES[kind](locale)
+    meeting, text = await information(locale, person_name, purpose)
+    day, clock = when(meeting, locale)
+    with use_locale(locale):
+        reply = _("Reply YES if you are coming. Reply NO if you cannot come.")
+        comfort = _("You may bring someone, and take breaks.")
+        shortest_with_all = " ".join(
+            [
+                _(
+                    "Hi! You are invited to a meeting on {day} at {time}. Place: {place}.",
+                    day=day,
+                    time=clock,
+                    place=meeting.place,
+                ),
+                _("Why we meet: {purpose}", purpose=purpose),
+                _(
+                    "Who comes: {people}",
+                    people="Mohammed, Lena (Arbetsförmedlingen), Johan (Försäkringskassan).",
+                ),
+                comfort,
+                reply,
+            ]
+        )
+    for fact in (gsm7_safe(purpose), gsm7_safe(day), clock, meeting.place, gsm7_safe(reply)):
+        assert fact in text, (fact, sms_parts(text), text)
+    assert "\u202e" not in text
+    if _budget_ok(gsm7_safe(shortest_with_all)):
+        for fact in ("Mohammed", "Lena", "Johan", gsm7_safe(comfort)):
+            assert fact in text, (fact, sms_parts(text), text)
+        assert _budget_ok(text), (sms_parts(text), text)
+
+
+@pytest.mark.parametrize("person_name", ["محمد", "Jo\u202ehan"])
+async def test_a_name_that_would_force_ucs2_costs_no_facts_in_swedish(db, person_name):
+    """The issue's case: an Arabic name, or a bidi override, in a Swedish SMS. The
+    override is invisible and goes; an Arabic name alone is no reason to lose the rest."""
+    _meeting, text = await information("sv", person_name, DATA["sv"]["purpose"])
+    assert sms_parts(text).encoding == "GSM-7", text
+    assert sms_parts(text).parts <= 3
+    for fact in (DATA["sv"]["purpose"], "Mohammed", "Lena", "Johan", "ta paus", "/i/"):
+        assert fact in text, (fact, text)
+
+
+async def test_by_telegram_the_information_is_whole(db):
+    _meeting, text = await information(
+        "sv", "محمد", LONG_PURPOSE["sv"].strip(), channel=Channel.TELEGRAM
+    )
+    for fact in (LONG_PURPOSE["sv"].strip(), *DATA["sv"]["why"], "ta paus", "/i/"):
+        assert fact in text, (fact, text)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
@@ -14,10 +16,20 @@ from twilio.request_validator import RequestValidator
 from bot.config import load_settings
 from bot.process import FlerpartProcess
 from bot.standins.telegram_api import TelegramStandIn
+from flows.clock import clock
 from flows.onboarding import create_invitation
 from storage.db import apply_migrations
-from storage.models import InboundMessage, StaffRole, StaffUser
-from tests.conftest import free_port
+from storage.models import (
+    Channel,
+    InboundMessage,
+    Invitation,
+    OutboxMessage,
+    OutboxStatus,
+    StaffRole,
+    StaffUser,
+)
+from tests.conftest import eventually, free_port
+from tests.factories import convenor
 
 
 @pytest.fixture
@@ -122,6 +134,11 @@ async def test_invited_convenor_joins_with_start_code(local_process):
 # --- webhook mode: Telegram pushes updates to our route, guarded by the secret ---
 
 WEBHOOK_TOKEN = "2000000002:webhook-test-token"
+TWILIO = {  # production needs Twilio too; nothing is sent to it in these tests
+    "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
+    "TWILIO_AUTH_TOKEN": "configured-auth-token",
+    "TWILIO_FROM": "+46700000001",
+}
 
 
 @pytest.fixture
@@ -138,6 +155,7 @@ async def webhook_process(database_url) -> AsyncIterator[tuple[FlerpartProcess, 
             "TELEGRAM_API_BASE_URL": str(server.make_url("/bot")),
             "TELEGRAM_WEBHOOK_SECRET": "our-webhook-secret",
             "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+            **TWILIO,
         },
         dotenv=None,
     )
@@ -198,9 +216,14 @@ async def test_oversized_webhook_body_is_a_clean_413(local_process):
 # --- the local-mode JSON API drives the stand-ins through the real handlers ---
 
 
+def sim_session(process: FlerpartProcess) -> aiohttp.ClientSession:
+    """A client as the page /sim is: it carries this run's key."""
+    return aiohttp.ClientSession(headers={"X-Sim-Token": process.services.sim_token})
+
+
 async def test_sim_api_invites_and_plays_a_telegram_user(local_process):
     base = local_process.local_url + "/sim/api"
-    async with aiohttp.ClientSession() as http:
+    async with sim_session(local_process) as http:
         async with http.post(base + "/invite", json={"role": "convenor", "team": "Sim"}) as r:
             code = (await r.json())["code"]
         message = {"text": f"/start {code}", "first_name": "Sam", "language_code": "en"}
@@ -215,7 +238,7 @@ async def test_sim_api_invites_and_plays_a_telegram_user(local_process):
 
 async def test_sim_api_sends_a_signed_sms_through_our_webhook(local_process):
     base = local_process.local_url + "/sim/api"
-    async with aiohttp.ClientSession() as http:
+    async with sim_session(local_process) as http:
         async with http.post(base + "/sms/+46701740690/message", json={"text": "Hej"}) as r:
             assert await r.json() == {"webhook_status": 200}
         async with http.get(base + "/sms/+46701740690/transcript") as r:
@@ -237,21 +260,54 @@ async def test_sim_api_sends_a_signed_sms_through_our_webhook(local_process):
     ],
 )
 async def test_sim_api_answers_bad_input_with_400(local_process, path, body):
-    async with aiohttp.ClientSession() as http:
+    async with sim_session(local_process) as http:
         async with http.post(local_process.local_url + "/sim/api" + path, json=body) as r:
             assert r.status == 400
 
 
+async def test_sim_api_takes_only_json_from_its_own_page(local_process):
+    """Issue 13: any web page a developer visited could drive the local instance."""
+    base = local_process.local_url
+    url, body = base + "/sim/api/invite", {"role": "admin", "team": "Evil"}
+    key = {"X-Sim-Token": local_process.services.sim_token}
+    evil = {"Origin": "https://evil.example"}
+    plain = {"Content-Type": "text/plain"}
+    refused = [
+        ({**plain, **evil}, 403),  # what any page can send without a preflight
+        ({}, 403),  # no key
+        ({"X-Sim-Token": "guess"}, 403),
+        ({**key, **evil}, 403),
+        ({**key, "Origin": "null"}, 403),
+        ({**key, "Host": "evil.example"}, 403),  # a name pointed at us (DNS rebinding)
+        ({**key, **plain}, 415),
+    ]
+    async with aiohttp.ClientSession() as http:
+        for headers, status in refused:
+            data = json.dumps(body)
+            sent = {"Content-Type": "application/json", **headers}
+            async with http.post(url, data=data, headers=sent) as r:
+                assert r.status == status, headers
+        async with http.get(base + "/sim/api/demo") as r:
+            assert r.status == 403  # reading wants the key too
+        async with http.get(base + "/sim", headers={"Host": "evil.example"}) as r:
+            assert r.status == 403  # so the page and its key do not reach that name
+        async with http.get(base + "/sim") as r:
+            assert f'data-token="{key["X-Sim-Token"]}"' in await r.text()
+        async with http.post(url, json=body, headers={**key, "Origin": base}) as r:
+            assert r.status == 200
+    assert await Invitation.all().count() == 1
+
+
 async def test_sim_api_press_on_a_missing_message_is_404(local_process):
     url = local_process.local_url + "/sim/api/telegram/5/press"
-    async with aiohttp.ClientSession() as http:
+    async with sim_session(local_process) as http:
         async with http.post(url, json={"message_id": 99, "data": "x"}) as r:
             assert r.status == 404
 
 
 async def test_sim_api_clock_moves_forward(local_process):
     url = local_process.local_url + "/sim/api/clock"
-    async with aiohttp.ClientSession() as http:
+    async with sim_session(local_process) as http:
         async with http.get(url) as r:
             before = datetime.fromisoformat((await r.json())["now"])
         async with http.post(url, json={"advance_seconds": 86400}) as r:
@@ -265,3 +321,116 @@ async def test_sim_api_does_not_simulate_a_configured_telegram(webhook_process):
     async with aiohttp.ClientSession() as http:
         async with http.get(url) as r:
             assert r.status == 404
+
+
+# --- Telegram unreachable: the web side stays up, the bot reconnects with backoff ---
+
+
+async def _health(http: aiohttp.ClientSession, process: FlerpartProcess) -> tuple[int, dict]:
+    async with http.get(process.local_url + "/healthz") as response:
+        return response.status, await response.json()
+
+
+CONVENOR_CHAT = 4711
+
+
+async def test_telegram_down_at_start_and_later_leaves_webhooks_and_health_up(database_url, caplog):
+    """Issue 13: this process used to exit 1 with a traceback, taking the webhooks along."""
+    caplog.set_level(logging.INFO)
+    port, telegram_port = free_port(), free_port()  # nothing listens on telegram_port yet
+    public = f"http://127.0.0.1:{port}"
+    environ = {
+        "DATABASE_URL": database_url,
+        "PORT": str(port),
+        "TELEGRAM_BOT_TOKEN": WEBHOOK_TOKEN,
+        "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{telegram_port}/bot",
+        "TELEGRAM_WEBHOOK_SECRET": "our-webhook-secret",
+        "PUBLIC_BASE_URL": public,
+        **TWILIO,
+    }
+    process = FlerpartProcess(load_settings(environ=environ, dotenv=None))
+    process.telegram_retry_first, process.telegram_retry_cap = 0.1, 0.4
+    process.telegram_check_every = 0.2
+
+    async def telegram_answering(token: str) -> tuple[TelegramStandIn, TestServer]:
+        standin = TelegramStandIn(token)
+        standin.user_has_started(CONVENOR_CHAT)
+        server = TestServer(standin.app, host="127.0.0.1", port=telegram_port)
+        await server.start_server()
+        return standin, server
+
+    async def health_becomes(http, expected):
+        async def check():
+            return await _health(http, process) == expected
+
+        await eventually(check, timeout=10)
+
+    def attempts() -> list[logging.LogRecord]:
+        return [r for r in caplog.records if "(attempt " in r.getMessage()]
+
+    down = (503, {"status": "degraded", "reason": "telegram unreachable"})
+    await process.start()  # Telegram refuses connections: no exception
+    try:
+        async with aiohttp.ClientSession() as http:
+            assert await _health(http, process) == down
+            # Twilio's webhook is served and the SMS stored meanwhile.
+            form = {"MessageSid": "SM" + "7" * 32, "From": "+46701740605", "Body": "JA"}
+            signature = RequestValidator(TWILIO["TWILIO_AUTH_TOKEN"]).compute_signature(
+                public + "/twilio/sms", form
+            )
+            headers = {"X-Twilio-Signature": signature}
+            async with http.post(public + "/twilio/sms", data=form, headers=headers) as r:
+                assert r.status == 200
+            assert await InboundMessage.all().count() == 1
+
+            async def tried(times: int) -> bool:
+                return len(attempts()) >= times
+
+            await eventually(lambda: tried(4))  # 0.1, 0.2, 0.4, 0.4 s apart
+
+            # A message for Telegram waits, its attempts unspent (not failed after three).
+            staff = await convenor(CONVENOR_CHAT)
+            waiting = await OutboxMessage.create(
+                staff_user=staff,
+                channel=Channel.TELEGRAM,
+                kind="digest",
+                template="plain_text",
+                params={"text": "Hej"},
+                due_at=clock.now(),
+                next_attempt_at=clock.now(),
+            )
+            process.services.dispatcher.wake()
+            await asyncio.sleep(0.5)
+            await waiting.refresh_from_db()
+            assert (waiting.status, waiting.attempts) == (OutboxStatus.SCHEDULED, 0)
+
+            # Telegram answers, but not to this token: still degraded, and says why.
+            _, wrong = await telegram_answering("2000000002:another-token")
+            rejected = (503, {"status": "degraded", "reason": "telegram rejected the bot token"})
+            await health_becomes(http, rejected)
+            await wrong.close()
+
+            # Telegram is back: connected, webhook set, healthy.
+            standin, server = await telegram_answering(WEBHOOK_TOKEN)
+            await health_becomes(http, (200, {"status": "ok"}))
+            await standin.wait_for_bot_messages(CONVENOR_CHAT, 1)  # the waiting one, now
+            assert standin.webhook == {
+                "url": public + "/telegram/webhook",
+                "secret_token": "our-webhook-secret",
+            }
+            # Down while running, then back.
+            await server.close()
+            await health_becomes(http, down)
+            _, server = await telegram_answering(WEBHOOK_TOKEN)
+            await health_becomes(http, (200, {"status": "ok"}))
+            await server.close()
+    finally:
+        await process.stop()
+
+    lines = attempts()  # one line per attempt, no traceback
+    assert all("\n" not in r.getMessage() and r.exc_info is None for r in lines)
+    delays = [float(r.getMessage().split("next in ")[1].split(" s")[0]) for r in lines]
+    assert delays[:4] == [0.1, 0.2, 0.4, 0.4] and max(delays) == 0.4  # doubling, capped
+    # Never the token (httpx, which logs URLs, is held at WARNING by bot.logs).
+    ours = [r for r in caplog.records if r.name.startswith("bot") or r.levelno >= logging.WARNING]
+    assert not [r for r in ours if WEBHOOK_TOKEN.split(":")[1] in r.getMessage()]

@@ -3,6 +3,7 @@ dispatcher: yes, no (the convenor told), stop (everything stops), start, help, o
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -99,3 +100,67 @@ async def test_the_same_message_sid_twice_is_handled_once(process):
     await twilio.send_inbound(AMINA, "nej", message_sid="SM" + "7" * 32)
     await eventually(lambda: OutboxMessage.filter(kind="alert").count())
     assert await OutboxMessage.filter(kind="alert").count() == 1
+
+
+async def _move_clock_to(process: FlerpartProcess, moment: datetime) -> None:
+    clock.set(moment)
+    process.services.dispatcher.wake()
+
+
+async def _meeting_start() -> datetime:
+    return (await Attendee.get(person__phone=AMINA).prefetch_related("meeting")).meeting.starts_at
+
+
+async def test_after_no_no_reminder_is_delivered(process):
+    """Both reminders were planned before her "Nej, jag kan inte"; neither goes out."""
+    twilio = process.services.twilio_standin
+    assert "ny tid" in await sms(process, "Nej, jag kan inte")
+    [alert] = await process.services.telegram_standin.wait_for_bot_messages(CONVENOR_CHAT, 1)
+    assert alert["text"].startswith("Amina kan inte komma")
+    person = await Person.get(phone=AMINA)
+    assert not await OutboxMessage.filter(
+        person=person, kind="reminder", status=OutboxStatus.SCHEDULED
+    ).exists()
+    # Recomputing the plan (an edit of the meeting) does not bring them back.
+    meeting = (await Attendee.get(person=person).prefetch_related("meeting")).meeting
+    assert (await schedule_reminders(meeting))[0] == 0
+    starts_at = await _meeting_start()
+    await _move_clock_to(process, starts_at - timedelta(days=2, hours=-1))
+    await _move_clock_to(process, starts_at - timedelta(minutes=90))
+    await asyncio.sleep(0.5)  # the dispatcher has had its chance
+    assert not [m for m in twilio.sent if m["to"] == AMINA]
+
+
+async def test_after_yes_the_reminder_does_not_ask_for_an_answer_again(process):
+    """Her "ja tack" came after the reminders were planned; the text is composed at send."""
+    twilio = process.services.twilio_standin
+    assert (await sms(process, "ja tack")).startswith("Tack! Vi ses")
+    starts_at = await _meeting_start()
+    await _move_clock_to(process, starts_at - timedelta(days=2, hours=-1))
+    [reminder] = await twilio.wait_for_sent(1)
+    assert reminder["to"] == AMINA
+    assert "påminnelse" in reminder["body"]
+    assert "Svara JA" not in reminder["body"]
+    assert "NEJ" in reminder["body"]  # she may still say she cannot come
+
+
+async def test_without_an_answer_the_reminder_asks_for_one(process):
+    twilio = process.services.twilio_standin
+    starts_at = await _meeting_start()
+    await _move_clock_to(process, starts_at - timedelta(days=2, hours=-1))
+    [reminder] = await twilio.wait_for_sent(1)
+    assert "Svara JA om du kommer" in reminder["body"]
+
+
+async def test_a_yes_after_a_no_brings_the_reminders_back(process):
+    twilio = process.services.twilio_standin
+    await sms(process, "nej")
+    person = await Person.get(phone=AMINA)
+    reminders = OutboxMessage.filter(person=person, kind="reminder")
+    assert not await reminders.filter(status=OutboxStatus.SCHEDULED).exists()
+    assert (await sms(process, "Jo, jag kommer ändå")).startswith("Tack")  # forwarded
+    assert (await sms(process, "Jag kommer")).startswith("Tack! Vi ses")
+    assert await reminders.filter(status=OutboxStatus.SCHEDULED).count() == 2
+    await _move_clock_to(process, await _meeting_start() - timedelta(days=2, hours=-1))
+    [reminder] = await twilio.wait_for_sent(1)
+    assert "Svara JA" not in reminder["body"]

@@ -18,7 +18,7 @@ from bot.process import FlerpartProcess
 from bot.standins.telegram_api import TelegramStandIn
 from flows.clock import clock
 from flows.demo import create_demo
-from flows.demo_view import DEMO_CONVENOR_USER_ID
+from flows.demo_view import DEMO_CONVENOR_USER_ID, SIM_NAMES
 from flows.schedule import is_working_day
 from storage.db import apply_migrations
 from storage.models import (
@@ -29,11 +29,12 @@ from storage.models import (
     MeetingStatus,
     OutboxMessage,
     OutboxStatus,
+    StaffUser,
     SurveyAnswer,
 )
 from tests.browser import artifact, chromium_page  # noqa: F401 - a fixture
 from tests.conftest import eventually, local_process
-from tests.sim_driver import SimPage
+from tests.sim_driver import SimPage, sim_api
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 MONDAY_9 = datetime(2027, 3, 1, 9, 0, tzinfo=STOCKHOLM)  # the demo meeting: Monday 8 March
@@ -41,12 +42,7 @@ AMINA = "+46701740605"  # the person in focus of flows/demo_meeting.json
 TOKEN = "1000000002:configured-token"
 
 
-async def fetch(base: str, path: str, body: dict | None = None) -> tuple[int, object]:
-    async with aiohttp.ClientSession() as http:
-        method = http.get(base + path) if body is None else http.post(base + path, json=body)
-        async with method as response:
-            is_json = response.content_type == "application/json"
-            return response.status, await (response.json() if is_json else response.text())
+fetch = sim_api  # with the key the page carries, as the page's own script sends it
 
 
 @pytest.fixture
@@ -72,6 +68,8 @@ async def configured_process(tmp_path) -> AsyncIterator[FlerpartProcess]:
         "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
         "TWILIO_AUTH_TOKEN": "configured-auth-token",
         "TWILIO_FROM": "+46700000001",
+        "TELEGRAM_WEBHOOK_SECRET": "configured-secret",
+        "PUBLIC_BASE_URL": "https://flerpart.example.se",
     }
     process = FlerpartProcess(load_settings(environ=environ, dotenv=None))
     await process.start()
@@ -83,7 +81,16 @@ async def configured_process(tmp_path) -> AsyncIterator[FlerpartProcess]:
 
 
 @pytest.mark.parametrize(
-    "path", ["/sim", "/sim?lang=en", "/sim/sim.js", "/sim/api/demo", "/sim/api/clock"]
+    "path",
+    [
+        "/sim",
+        "/sim?lang=en",
+        "/sim/sim.js",
+        "/sim/api/demo",
+        "/sim/api/clock",
+        f"/_standin/telegram/bot{TOKEN}/getMe",
+        "/_standin/twilio/2010-04-01/Accounts/AC" + "1" * 32 + "/Messages/SM1.json",
+    ],
 )
 async def test_the_simulator_does_not_exist_outside_local_mode(configured_process, path):
     assert not configured_process.settings.local_mode
@@ -146,10 +153,39 @@ async def transcript(base: str) -> list[dict]:
     return entries
 
 
+async def test_sim_users_are_greeted_by_their_own_names(demo_process):
+    """Through /sim/api with no first_name given: the demo convenor is Karin, another
+    invited user gets a made-up name of their own; nobody is "Test"."""
+    base = demo_process.local_url
+    await join_as_the_demo_convenor(base)
+    karin = await eventually(lambda: StaffUser.get_or_none(telegram_user_id=DEMO_CONVENOR_USER_ID))
+    assert karin.display_name == "Karin"
+
+    async def welcome() -> list[str]:
+        return [e["text"] for e in await transcript(base) if e["text"].startswith("Welcome")]
+
+    [greeting] = await eventually(welcome)
+    assert greeting.startswith("Welcome, Karin.")
+    _, invited = await fetch(base, "/sim/api/invite", {"role": "coordinator", "team": "Nord"})
+    other = 1_000_000_201
+    start = {"text": f"/start {invited['code']}", "language_code": "en"}
+    await fetch(base, f"/sim/api/telegram/{other}/message", start)
+    joined = await eventually(lambda: StaffUser.get_or_none(telegram_user_id=other))
+    assert joined.display_name in SIM_NAMES
+
+    async def greeted() -> list[dict]:
+        _, entries = await fetch(base, f"/sim/api/telegram/{other}/transcript")
+        return [e for e in entries if e["text"].startswith("Welcome")]
+
+    [entry] = await eventually(greeted)
+    assert entry["text"].startswith(f"Welcome, {joined.display_name}.")
+
+
 async def test_moving_the_clock_past_the_meeting_asks_for_the_notes_at_once(demo_process):
     base = demo_process.local_url
     await join_as_the_demo_convenor(base)
     await eventually(lambda: Meeting.exists(is_demo=True, convenor_id__isnull=False))
+    await Meeting.filter(is_demo=True).update(info_sent_at=clock.now())  # only those are asked
     _, demo = await fetch(base, "/sim/api/demo")
     assert demo["convenor"]["joined"]
     await fetch(base, "/sim/api/clock", {"set": demo["moments"]["day_after"]})
@@ -169,6 +205,7 @@ async def test_after_a_restart_the_bot_can_still_write_to_the_demo_convenor(tmp_
         await create_demo(STOCKHOLM)
         await join_as_the_demo_convenor(process.local_url)
         await eventually(lambda: Meeting.exists(is_demo=True, convenor_id__isnull=False))
+        await Meeting.filter(is_demo=True).update(info_sent_at=clock.now())
     async with local_process(tmp_path, **database_env) as process:
         clock.advance(timedelta(days=8))  # past the meeting: the bot writes first
         await fetch(process.local_url, "/sim/api/clock", {"advance_seconds": 60})
@@ -246,6 +283,8 @@ async def test_a_newcomer_plays_a_whole_meeting_on_the_page(
     )
     assert reminder is not None
     await expect(amina.locator(".log")).to_contain_text(last_sms_to(demo_process, AMINA))
+    sent = [m["body"] for m in demo_process.services.twilio_standin.sent if m["to"] == AMINA]
+    assert "påminnelse" in sent[-1] and "Svara JA" not in sent[-1]  # she said yes already
     await sim.snapshot("reminder")
 
     # The day after: the bot asks for the notes; the convenor closes the meeting.

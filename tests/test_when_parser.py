@@ -25,7 +25,7 @@ NOW = datetime(2026, 11, 23, 8, 30, tzinfo=UTC)
         ("tisdag 10:00", datetime(2026, 11, 24, 10, 0)),
         ("Tisdag kl. 10", datetime(2026, 11, 24, 10, 0)),
         ("on Tuesday 9", datetime(2026, 11, 24, 9, 0)),
-        ("måndag 14", datetime(2026, 11, 23, 14, 0)),  # today, still ahead
+        ("måndag 14", datetime(2026, 11, 30, 14, 0)),  # a weekday is never today
         ("måndag 9", datetime(2026, 11, 30, 9, 0)),  # today's has passed: next week
         ("tomorrow 9", datetime(2026, 11, 24, 9, 0)),
         ("i morgon kl 9", datetime(2026, 11, 24, 9, 0)),
@@ -43,7 +43,7 @@ def test_accepted_forms_read_as_stockholm_wall_clock(text, expected):
     [
         ("", WhenProblem.UNCLEAR),
         ("next week sometime", WhenProblem.UNCLEAR),
-        ("tisdag", WhenProblem.UNCLEAR),  # a time is needed
+        ("tisdag", WhenProblem.NO_TIME),  # a time is needed
         ("snart 10", WhenProblem.UNCLEAR),
         ("3 smurf 10", WhenProblem.UNCLEAR),
         ("31/2 10:00", WhenProblem.NO_SUCH_DATE),

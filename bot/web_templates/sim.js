@@ -7,6 +7,7 @@
   const POLL_MS = 1000;
   const $ = (id) => document.getElementById(id);
   const lang = $("sim").dataset.lang;
+  const token = $("sim").dataset.token; // this run's key: the API answers 403 without it
   const T = JSON.parse($("sim-text").textContent); // the page's words, from the catalogs
   const shown = new WeakMap(); // a log -> the JSON it shows: redraw only on change
   let demo = null;
@@ -14,10 +15,15 @@
   let pollFailed = false;
 
   async function call(path, body) {
+    const headers = { "X-Sim-Token": token };
     const init =
       body === undefined
-        ? {}
-        : { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) };
+        ? { headers }
+        : {
+            method: "POST",
+            headers: { ...headers, "Content-Type": "application/json" },
+            body: JSON.stringify(body),
+          };
     const response = await fetch(API + path, init);
     if (!response.ok) throw new Error(`${response.status} ${await response.text()}`);
     return response.json();
