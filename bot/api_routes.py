@@ -16,6 +16,7 @@ from aiohttp import web
 from bot.api_schema import openapi_document
 from bot.dashboard_params import meeting_filters, survey_period
 from bot.web import SERVICES
+from bot.web_input import read_json_object
 from flows import api_tokens, limits, meeting_intake, scope
 from flows.clock import clock
 from flows.i18n import SUPPORTED
@@ -170,10 +171,8 @@ def _new_meeting(body: dict[str, Any]) -> meeting_intake.NewMeeting:
 @token_required
 async def create_meeting(request: web.Request) -> web.Response:
     try:
-        body = await request.json()
-    except ValueError:
-        return _error(400, "expected a JSON object")
-    if not isinstance(body, dict):
+        body = await read_json_object(request)
+    except web.HTTPBadRequest:
         return _error(400, "expected a JSON object")
     token = request[TOKEN_KEY]
     try:

@@ -13,6 +13,7 @@ from aiohttp import web
 from markupsafe import Markup, escape
 
 from bot.web import SERVICES
+from bot.web_input import read_form
 from flows import web_auth
 from flows.clock import clock
 from flows.i18n import STAFF_LOCALES
@@ -87,7 +88,7 @@ def login_required(
             if session is None:
                 return on_missing(request)
             if request.method == "POST":
-                form: Any = await request.post()
+                form: Any = await read_form(request)
                 if not web_auth.csrf_matches(session, form.get("csrf")):
                     raise web.HTTPForbidden(text="CSRF token missing or wrong")
             request[SESSION_KEY] = session

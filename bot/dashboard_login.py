@@ -22,6 +22,7 @@ from bot.dashboard_auth import (
     set_session_cookie,
 )
 from bot.dashboard_render import render
+from bot.web_input import read_form
 from flows import web_auth
 from flows.clock import clock
 from flows.i18n import _, use_locale
@@ -66,7 +67,7 @@ def _refused(request: web.Request) -> web.Response:
 
 async def login(request: web.Request) -> web.StreamResponse:
     token = request.match_info["token"]
-    form = await request.post()
+    form = await read_form(request)
     if not web_auth.login_nonce_matches(request.cookies.get(LOGIN_COOKIE), form.get("csrf")):
         return _refused(request)  # and the link is not spent
     opened = await web_auth.redeem(token, clock.now())

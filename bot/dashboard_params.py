@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from aiohttp import web
 from multidict import MultiMapping
 
+from bot.web_input import whole_number
 from flows.meeting_list import Filters
 from storage.models import MeetingStatus
 
@@ -27,9 +28,10 @@ def parse_int(query: MultiMapping[str], key: str, default: int | None = None) ->
     raw = query.get(key, "")
     if not raw:
         return default
-    if not raw.isdigit() or not 0 < int(raw) <= 2**31 - 1:
+    number = whole_number(raw)
+    if number is None or not 0 < number <= 2**31 - 1:
         raise web.HTTPBadRequest(text=f"{key} must be a positive whole number")
-    return int(raw)
+    return number
 
 
 def meeting_filters(query: MultiMapping[str], allow_convenor: bool = True) -> Filters:

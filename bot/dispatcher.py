@@ -8,6 +8,10 @@ it sleeps until the next due row, a wake-up (a new row, the clock moved) or
 `POLL_SECONDS`, whichever is first. APScheduler (PTB's JobQueue) runs the
 periodic maintenance that releases rows left by a dead dispatcher.
 
+Each batch's texts are stored (one statement) before its provider calls: a
+delivery report may overtake the batch's record, and what it and the text say
+must survive a kill in between (`flows.delivery.record_status`).
+
 Duplicates, precisely: a row is sent at most once unless the process dies
 after its provider call began and before its batch's `sent` was written (a
 batch is recorded in one transaction when its last send returns). Such rows
@@ -206,21 +210,59 @@ class Dispatcher:
     async def run_once(self, channel: Channel) -> int:
         """Claims and sends one batch of a channel; returns how many rows it handled.
 
-        What went out is recorded for the whole batch in one transaction (one
-        commit, not one per message)."""
+        Each text is stored before its provider call (one statement for the batch): a
+        delivery report can overtake our record of the send, and a process that dies
+        in between must not leave a delivered row without its text. What went out
+        (provider id, send time, parts) is recorded for the whole batch in one
+        transaction when its last send returns (one commit, not one per message)."""
         batch = await outbox.claim_due(self.clock.now(), self.id, self.batch_size, channel)
         if batch:
-            results = await asyncio.gather(*(self._handle(message) for message in batch))
+            decisions = await asyncio.gather(*(self._compose(message) for message in batch))
+            ready = [(m, d) for m, d in zip(batch, decisions, strict=True) if d is not None]
+            if ready:
+                await self._record_texts(ready)
+            results = await asyncio.gather(*(self._handle(m, d) for m, d in ready))
             sent = [result for result in results if result is not None]
             if sent:
                 await outbox.record_sent(sent, self.clock.now())
                 log.info("sent %d %s message(s)", len(sent), channel.value)
         return len(batch)
 
-    async def _handle(self, message: OutboxMessage) -> outbox.SentRecord | None:
+    async def _record_texts(self, ready: list[tuple[OutboxMessage, policy.Composed]]) -> None:
+        try:
+            await outbox.record_texts([(m.id, d.text) for m, d in ready])
+        except Exception:
+            # Nothing went out: give the rows back rather than leave them claimed.
+            for message, _ in ready:
+                with contextlib.suppress(Exception):
+                    await outbox.defer(message.id, self.clock.now(), "text not stored")
+            raise
+
+    async def _compose(self, message: OutboxMessage) -> policy.Composed | None:
+        """What to send, or None when the row is settled here (skipped, deferred, failed)."""
+        try:
+            now = self.clock.now()
+            decision = await policy.compose(message, now)
+            if isinstance(decision, policy.Skip):
+                await outbox.mark_final(message.id, decision.status, decision.reason)
+                return None
+            if isinstance(decision, policy.Defer):
+                await outbox.defer(message.id, decision.until, decision.reason)
+                return None
+            return decision
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # one bad row must not stop the others
+            log.exception("message %s could not be composed", message.id)
+            await self._retry_or_fail(message, f"internal error: {type(error).__name__}")
+            return None
+
+    async def _handle(
+        self, message: OutboxMessage, decision: policy.Composed
+    ) -> outbox.SentRecord | None:
         try:
             async with self._in_flight[message.channel]:
-                return await self._send(message)
+                return await self._send(message, decision)
         except asyncio.CancelledError:
             raise
         except Exception as error:  # one bad row must not stop the others
@@ -228,15 +270,9 @@ class Dispatcher:
             await self._retry_or_fail(message, f"internal error: {type(error).__name__}")
             return None
 
-    async def _send(self, message: OutboxMessage) -> outbox.SentRecord | None:
-        now = self.clock.now()
-        decision = await policy.compose(message, now)
-        if isinstance(decision, policy.Skip):
-            await outbox.mark_final(message.id, decision.status, decision.reason)
-            return None
-        if isinstance(decision, policy.Defer):
-            await outbox.defer(message.id, decision.until, decision.reason)
-            return None
+    async def _send(
+        self, message: OutboxMessage, decision: policy.Composed
+    ) -> outbox.SentRecord | None:
         sender = self.senders[message.channel]
         try:
             result = await sender.send(

@@ -30,6 +30,7 @@ from aiohttp import web
 from bot.periodic import run_what_fell_due
 from bot.sim_page import add_sim_page, check_host
 from bot.web import SERVICES
+from bot.web_input import read_json_object
 from flows.clock import clock
 from flows.demo_view import demo_view, sim_user_name
 from flows.onboarding import create_invitation
@@ -61,13 +62,7 @@ def guarded(handler: Handler) -> Handler:
 
 
 async def _json(request: web.Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except ValueError:
-        raise web.HTTPBadRequest(text="expected a JSON object") from None
-    if not isinstance(body, dict):
-        raise web.HTTPBadRequest(text="expected a JSON object")
-    return body
+    return await read_json_object(request)
 
 
 def _text(body: dict[str, Any]) -> str:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hmac
-import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -13,14 +13,21 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.info_routes import add_info_routes
+from bot.logs import quiet_client_errors
 from bot.security_headers import add_security_headers
 from bot.services import Services
+from bot.web_input import read_form, read_json_object, whole_number
 from flows import delivery, inbound
+from flows.phone import is_e164
 from storage.db import healthy
 
 log = logging.getLogger(__name__)
 
 SERVICES = web.AppKey("services", Services)
+_PROVIDER_ID = re.compile(r"[A-Za-z0-9]{1,64}")  # Twilio's: SM + 32 hex digits
+# Another channel's address (whatsapp:+46..., messenger:123...): a person, but not by SMS.
+_CHANNEL_ADDRESS = re.compile(r"[a-z][a-z0-9-]{1,19}:[^\s]{1,64}")
+_ERROR_CODE = re.compile(r"[0-9]{1,16}")
 MAX_BODY_BYTES = 256 * 1024  # webhooks are small; anything larger is a clean 413
 
 
@@ -41,11 +48,13 @@ async def telegram_webhook(request: web.Request) -> web.Response:
     given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
     if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
         raise web.HTTPForbidden(text="forbidden")
+    data = await read_json_object(request)
+    if not isinstance(data.get("update_id"), int):
+        raise web.HTTPBadRequest(text="not a Telegram update")
+    application = services.telegram
     try:
-        data = json.loads(await request.read())
-        application = services.telegram
         update = Update.de_json(data, application.bot)
-    except (ValueError, TypeError, KeyError):
+    except Exception:  # PTB checks nothing: any shape error of the update surfaces here
         raise web.HTTPBadRequest(text="not a Telegram update") from None
     # Answer at once; PTB's own worker processes the queue.
     await application.update_queue.put(update)
@@ -55,14 +64,13 @@ async def telegram_webhook(request: web.Request) -> web.Response:
 def twilio_signed(
     handler: Callable[[web.Request, dict[str, str]], Awaitable[web.StreamResponse]],
 ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
-    """403 unless X-Twilio-Signature matches PUBLIC_BASE_URL + path and the form."""
+    """403 unless X-Twilio-Signature matches PUBLIC_BASE_URL + path and the form.
+
+    Twilio posts urlencoded forms only: anything else is refused before the check."""
 
     async def checked(request: web.Request) -> web.StreamResponse:
         signature = request.headers.get("X-Twilio-Signature", "")
-        try:
-            form = {key: str(value) for key, value in (await request.post()).items()}
-        except ValueError:
-            raise web.HTTPBadRequest(text="malformed form") from None
+        form = await read_form(request, types=("application/x-www-form-urlencoded",))
         # The URL Twilio signed is our public one, never what a proxy forwarded.
         services = request.app[SERVICES]
         url = services.public_url + request.raw_path
@@ -75,17 +83,14 @@ def twilio_signed(
     return checked
 
 
-@twilio_signed
-async def twilio_sms(request: web.Request, form: dict[str, str]) -> web.Response:
-    sid, sender = form.get("MessageSid", ""), form.get("From", "")
-    if not sid or not sender:
-        raise web.HTTPBadRequest(text="MessageSid and From are required")
-    services = request.app[SERVICES]
-    reply = await inbound.handle_sms(
-        sid, sender, form.get("Body", ""), services.settings.default_locale
-    )
-    if services.dispatcher is not None:
-        services.dispatcher.wake()  # a reply may have news for the convenor: now, not later
+def _message_sid(form: dict[str, str]) -> str:
+    sid = form.get("MessageSid", "")
+    if not _PROVIDER_ID.fullmatch(sid):
+        raise web.HTTPBadRequest(text="MessageSid must be 1-64 letters and digits")
+    return sid
+
+
+def _twiml(reply: str | None) -> web.Response:
     response = MessagingResponse()
     if reply:
         response.message(reply)
@@ -93,18 +98,40 @@ async def twilio_sms(request: web.Request, form: dict[str, str]) -> web.Response
 
 
 @twilio_signed
+async def twilio_sms(request: web.Request, form: dict[str, str]) -> web.Response:
+    sid, sender = _message_sid(form), form.get("From", "")
+    if not sender:
+        raise web.HTTPBadRequest(text="MessageSid and From are required")
+    services = request.app[SERVICES]
+    # Any sender is recorded once (a repeat is ignored); only a phone number can be a
+    # person of ours. Another channel's address gets the unknown-number answer.
+    reply = await inbound.handle_sms(
+        sid, sender, form.get("Body", ""), services.settings.default_locale
+    )
+    if services.dispatcher is not None:
+        services.dispatcher.wake()  # a reply may have news for the convenor: now, not later
+    if not is_e164(sender) and not _CHANNEL_ADDRESS.fullmatch(sender):
+        reply = None  # a short code, an alphanumeric sender or garbage: nobody to answer
+    return _twiml(reply)
+
+
+@twilio_signed
 async def twilio_status(request: web.Request, form: dict[str, str]) -> web.Response:
-    sid, status = form.get("MessageSid", ""), form.get("MessageStatus", "")
-    if not sid or not status:
+    sid, status = _message_sid(form), form.get("MessageStatus", "")
+    if not status:
         raise web.HTTPBadRequest(text="MessageSid and MessageStatus are required")
-    outbox_id = request.query.get("o", "")
+    error_code = form.get("ErrorCode", "")
     await delivery.record_status(
-        sid, status, form.get("ErrorCode") or None, int(outbox_id) if outbox_id.isdigit() else None
+        sid,
+        status,
+        error_code if _ERROR_CODE.fullmatch(error_code) else None,
+        whole_number(request.query.get("o")),
     )
     return web.Response(status=204)
 
 
 def make_web_app(services: Services) -> web.Application:
+    quiet_client_errors()
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[SERVICES] = services
     add_security_headers(app)  # every answer, aiohttp's own error pages too

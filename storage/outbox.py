@@ -91,6 +91,18 @@ class SentRecord:
     parts: int | None
 
 
+async def record_texts(texts: list[tuple[int, str]]) -> None:
+    """The texts about to go out, stored before the provider calls, in one statement:
+    whatever a delivery report or a crash does next, the row keeps what was sent."""
+    async with in_transaction() as conn:
+        mark = "${}" if conn.capabilities.dialect == "postgres" else "?"
+        await conn.execute_many(
+            f'UPDATE "{OutboxMessage._meta.db_table}" SET "body" = {mark.format(1)} '
+            f'WHERE "id" = {mark.format(2)} AND "status" = {mark.format(3)}',
+            [[text, message_id, OutboxStatus.SENDING.value] for message_id, text in texts],
+        )
+
+
 async def record_sent(records: list[SentRecord], now: datetime) -> None:
     """A batch's sends in one transaction of two statements, however many messages.
 

@@ -241,13 +241,21 @@ class TelegramStandIn:
         handler: Callable | None = self._methods().get(name.lower())
         if handler is None:
             return self._error(ApiError(404, "Not Found"))
-        params = await self._params(request)
+        try:
+            params = await self._params(request)
+        except web.HTTPException:
+            raise
+        except Exception:  # like Telegram: a body it cannot read is a Bad Request
+            return self._error(ApiError(400, "Bad Request: can't parse request body"))
         self.calls.append((name, params))
         try:
             self._injected_fault(name)
             result = await handler(params)
         except ApiError as error:
             return self._error(error)
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as error:
+            # Telegram answers a parameter of the wrong shape with 400, never a 500.
+            return self._error(ApiError(400, f"Bad Request: {type(error).__name__}"))
         return web.json_response({"ok": True, "result": result})
 
     def _methods(self) -> dict[str, Callable]:

@@ -27,6 +27,7 @@ from aiohttp import web
 from twilio.request_validator import RequestValidator
 
 from bot.twilio_client import basic_auth_header
+from bot.web_input import read_form
 from flows.sms_parts import sms_parts
 
 log = logging.getLogger(__name__)
@@ -184,7 +185,10 @@ class TwilioStandIn:
             if fault.times <= 0:
                 self._faults.pop(0)
             return _error(fault.status, fault.code, fault.message)
-        form = await request.post()
+        try:
+            form = await read_form(request)
+        except web.HTTPException:
+            return _error(400, 20001, "Could not read the request body.")
         to, body = str(form.get("To", "")), str(form.get("Body", ""))
         sender = str(form.get("From", "")) or None
         service = str(form.get("MessagingServiceSid", "")) or None
