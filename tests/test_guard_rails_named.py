@@ -24,9 +24,11 @@ from storage.models import (
     OutboxMessage,
     OutboxStatus,
     Person,
+    StaffUser,
 )
 from tests.chat_driver import Chat
 from tests.conftest import local_process
+from tests.dashboard_seed import logged_in
 from tests.factories import convenor, meeting_with_attendees
 
 STHLM = ZoneInfo("Europe/Stockholm")
@@ -88,3 +90,14 @@ async def test_the_convenor_marks_the_person_not_coming_and_fk_is_warned(process
         kind="reminder", status=OutboxStatus.SCHEDULED, person_id=person.person_id
     ).exists()
     assert "Personen kan inte komma" not in str(chat.bot_messages()[-1]["buttons"])
+
+
+async def test_the_dashboard_lists_the_persons_no_as_needing_attention(process):
+    status, _ = await process.services.twilio_standin.send_inbound(AMINA, "Nej, jag kan inte")
+    assert status == 200
+    await process.services.telegram_standin.wait_for_bot_messages(CONVENOR_CHAT, 1)
+    karin = await StaffUser.get(telegram_user_id=CONVENOR_CHAT)
+    http = await logged_in(process, karin)
+    async with http, http.get("/dashboard?lang=en") as response:
+        html = await response.text()
+    assert 'id="concern-declined"' in html and "1 meeting: the person cannot come" in html
