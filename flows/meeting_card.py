@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flows import checklists, labels, templates
+from flows import checklists, labels, own_words, templates
 from flows.dialog import Button, Reply
 from flows.i18n import _, current_locale, ngettext
 from flows.meeting_form import caution_lines, moment_text
@@ -172,6 +172,9 @@ async def _as_the_person_gets_it(meeting: Meeting, template: str) -> tuple[str, 
 async def _texts(meeting: Meeting) -> list[tuple[str, str]]:
     """(where, text) of every text of the meeting the person may read in the SMS."""
     texts = [(_("the purpose"), meeting.purpose), (_("the place"), meeting.place)]
+    # The purpose as written for a reader of another language goes in their SMS instead.
+    for version in own_words.versions(meeting, own_words.PURPOSE).values():
+        texts.append((_("the purpose"), version))
     seats = await Attendee.filter(meeting=meeting).prefetch_related("person", "staff_user")
     for a in seats:
         if a.person is not None:
@@ -244,6 +247,11 @@ async def make_texts_plain(meeting: Meeting) -> int:
         meeting.purpose, meeting.place = gsm7_safe(meeting.purpose), gsm7_safe(meeting.place)
         await meeting.save(update_fields=["purpose", "place", "updated_at"])
         changed += 1
+    for locale, version in own_words.versions(meeting, own_words.PURPOSE).items():
+        if gsm7_safe(version) != version:
+            own_words.store(meeting, own_words.PURPOSE, locale, gsm7_safe(version))
+            await meeting.save(update_fields=["person_texts", "updated_at"])
+            changed += 1
     for a in await Attendee.filter(meeting=meeting).prefetch_related("person"):
         if gsm7_safe(a.why) != a.why:
             a.why = gsm7_safe(a.why)

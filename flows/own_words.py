@@ -32,6 +32,11 @@ def for_reader(meeting: Meeting, key: str, original: str, locale: str) -> Words:
     return Words(original, meeting.language if original else None)
 
 
+def versions(meeting: Meeting, key: str) -> dict[str, str]:
+    """The readers' versions of `key`, by language."""
+    return dict((meeting.person_texts or {}).get(key, {}))
+
+
 def differs(meeting: Meeting, locale: str) -> bool:
     return locale != meeting.language
 

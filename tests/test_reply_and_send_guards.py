@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flows import info_page
+from flows import info_page, own_words
 from flows.clock import clock
 from flows.i18n import use_locale
-from flows.meeting_card import preview
+from flows.meeting_card import make_texts_plain, preview, sms_facts
 from flows.outbox import Skip, compose
 from flows.replies import handle_reply, next_attendance
 from storage.models import (
@@ -103,3 +103,16 @@ async def test_the_page_says_its_your_meeting_only_on_the_persons_own_link(db):
         assert isinstance(view, info_page.InfoView)
         [line] = [line for line in view.attendees if line.name == "Amina"]
         assert line.why == expected
+
+
+async def test_the_persons_own_purpose_is_checked_and_made_plain_too(db):
+    karin = await convenor()
+    meeting = await meeting_with_attendees(clock.now() + timedelta(days=3), karin)
+    own_words.store(meeting, own_words.PURPOSE, "en", "We make a “plan” – together")
+    await meeting.save()
+    with use_locale("sv"):
+        lines, typographic = await sms_facts(meeting, "Hej")
+    assert typographic and "“" in " ".join(lines)
+    assert await make_texts_plain(meeting) == 1
+    meeting = await Meeting.get(id=meeting.id)
+    assert own_words.versions(meeting, own_words.PURPOSE) == {"en": 'We make a "plan" - together'}
