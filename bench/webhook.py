@@ -1,7 +1,7 @@
 """Inbound SMS webhook: the real process against a bare aiohttp handler.
 
     .venv/bin/python -m bench.webhook [--db sqlite,postgres] [--seconds 20] [--rounds 2]
-                                      [--concurrency 20] [--paths unknown,known]
+                                      [--concurrency 20] [--paths unknown,known] [--profile]
 
 Two separate processes serve POST /twilio/sms:
 - ours: `python -m bot run --no-demo`, configured as an operator would run it in
@@ -22,6 +22,9 @@ Every request is signed as Twilio signs it and carries a fresh MessageSid. Per
 path and database it prints one JSON line: req/s, p50 and p99 of each side over
 all its phases, and the ratio ours/peer. The client shares the machine's cores
 with both servers, which caps the peer's figure (and so flatters the ratio).
+
+`--profile` runs ours under pyinstrument (not a dependency: `pip install
+pyinstrument` into the venv); the text profile goes to bench/results/.
 
 PostgreSQL: `FLERPART_BENCH_POSTGRES` (default postgres://postgres@127.0.0.1:5432/test);
 the bench creates and drops its own `flerpart_bench_webhook` database there.
