@@ -1,16 +1,27 @@
 """Dispatch throughput, startup and peak memory: our outbox vs APScheduler's job store.
 
     .venv/bin/python -m bench.dispatch [--sizes 10000,100000,1000000] [--db sqlite,postgres]
+                                       [--claim 16,1000]
 
 For each database and size, N messages are due at once. Each side runs in a
 fresh subprocess (so peak RSS is its own), with a provider that does nothing:
-- ours: the production `Dispatcher` over the outbox table, no rate limit;
+- ours: the production `Dispatcher` over the outbox table, no rate limit, at the
+  production claim size and sends in flight (the `Dispatcher` defaults) unless
+  `--claim` names others; the first claim size is the headline, any further ones
+  are printed beside it. The rows are real participant reminders (a team, a
+  meeting, a person with consent and a Telegram chat), so `compose` runs its
+  real checks and renders the real template;
 - baseline: APScheduler 3's AsyncIOScheduler with its SQLAlchemyJobStore holding
   one date job per message (the common way to persist reminders), running a
-  no-op coroutine, `misfire_grace_time=None` so none is dropped.
+  no-op coroutine, `misfire_grace_time=None` so none is dropped, its default
+  executor (AsyncIOExecutor), and on SQLite its file in WAL like ours (a connect
+  event on its engine). Each run prints the settings each side actually ran with.
 Seeding is not timed. Startup = process start to first send; throughput =
-messages / (last send - scheduler or dispatcher start). Ratios compare the
-two in the same run: throughput ours/baseline, startup baseline/ours.
+messages / (end - scheduler or dispatcher start), where the end is for ours the
+moment the last batch's `sent` is committed (`record_sent` returned) and for
+APScheduler the last job's call (it deletes each job from its store before
+running it). Ratios compare the two in the same run: throughput ours/baseline,
+startup baseline/ours.
 """
 
 from __future__ import annotations
@@ -18,6 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
+import inspect
 import json
 import os
 import pickle
@@ -31,9 +43,26 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 PG_URL = os.environ.get("FLERPART_BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432/test")
 PG_DB = "flerpart_bench"
-# Claim size for the benchmark (production default: 16, see bot/dispatcher.py);
-# FLERPART_BENCH_BATCH reaches the child processes through the environment.
-BATCH = int(os.environ.get("FLERPART_BENCH_BATCH", "1000"))
+
+
+def production_claim() -> tuple[int, int]:
+    """The claim size and sends in flight production runs with: the `Dispatcher`
+    defaults (bot/process.py passes neither)."""
+    from bot.dispatcher import Dispatcher
+
+    parameters = inspect.signature(Dispatcher.__init__).parameters
+    return parameters["batch_size"].default, parameters["max_in_flight"].default
+
+
+def in_flight_for(claim: int) -> int:
+    """Production's sends in flight at production's claim size; a larger claim
+    sends its whole batch at once (as the earlier 1000-row figures did)."""
+    production, in_flight = production_claim()
+    return in_flight if claim == production else claim
+
+
+# Claim sizes: the first is the headline (default: production's), e.g. "16,1000".
+CLAIMS = os.environ.get("FLERPART_BENCH_BATCH") or str(production_claim()[0])
 
 
 def peak_rss_mb() -> float:
@@ -48,35 +77,72 @@ def peak_rss_mb() -> float:
 # --- the two workers (run in child processes) ---------------------------------
 
 
-async def run_ours(url: str, n: int) -> dict:
+async def run_ours(url: str, n: int, claim: int) -> dict:
     started = time.monotonic()
     from bot.dispatcher import Dispatcher
     from bot.senders import Sent
     from flows.clock import clock
+    from storage import outbox
     from storage.db import close_database, open_database
     from storage.models import Channel, OutboxMessage, OutboxStatus
 
-    stamps = Stamps(n)
+    sends, recorded = Stamps(n), Stamps(n)
 
     class NoOp:
         async def send(self, address: str, text: str, *, outbox_id: int, buttons: object) -> Sent:
-            stamps.add(time.monotonic())
+            sends.add(time.monotonic())
             return Sent(None)
 
+    # The timed window ends when the last batch's record is committed, not at its
+    # last send: the bench wraps the function the dispatcher calls (bench only).
+    record_sent = outbox.record_sent
+
+    async def record_and_stamp(records: list, now: datetime) -> None:
+        await record_sent(records, now)
+        recorded.add(time.monotonic(), len(records))
+
+    outbox.record_sent = record_and_stamp
     await open_database(url)
+    journal = await _journal_mode(url)
     dispatcher = Dispatcher(
-        {Channel.TELEGRAM: NoOp()}, clock, database_url=url, batch_size=BATCH, max_in_flight=BATCH
+        {Channel.TELEGRAM: NoOp()},
+        clock,
+        database_url=url,
+        batch_size=claim,
+        max_in_flight=in_flight_for(claim),
     )
     dispatching = time.monotonic()
     await dispatcher.start()
-    await stamps.all_in.wait()
+    try:
+        async with asyncio.timeout(max(120.0, n / 50)):
+            await recorded.all_in.wait()
+    except TimeoutError:  # e.g. rows skipped by compose: report what was sent
+        pass
     await dispatcher.stop()
     sent = await OutboxMessage.filter(status=OutboxStatus.SENT).count()
     await close_database()
-    return _result(started, dispatching, stamps, n, sent)
+    recorded.first = sends.first  # startup: process start to the first provider call
+    return {
+        **_result(started, dispatching, recorded, n, sent),
+        "settings": {
+            "claim": claim,
+            "in_flight": in_flight_for(claim),
+            "journal_mode": journal,
+            "end": "last record_sent committed",
+        },
+    }
 
 
-async def run_lateness(url: str, n: int) -> dict:
+async def _journal_mode(url: str) -> str:
+    if not url.startswith("sqlite"):
+        return "n/a (PostgreSQL)"
+    from tortoise import connections
+
+    rows = await connections.get("default").execute_query_dict("PRAGMA journal_mode")
+    return str(rows[0]["journal_mode"])
+
+
+async def run_lateness(url: str, n: int, claim: int) -> dict:
     """All n rows are due at one moment a few seconds ahead; how late is each call?"""
     from bot.dispatcher import Dispatcher
     from bot.senders import Sent
@@ -94,7 +160,11 @@ async def run_lateness(url: str, n: int) -> dict:
     await open_database(url)
     due = (await OutboxMessage.first()).next_attempt_at
     dispatcher = Dispatcher(
-        {Channel.TELEGRAM: NoOp()}, clock, database_url=url, batch_size=BATCH, max_in_flight=BATCH
+        {Channel.TELEGRAM: NoOp()},
+        clock,
+        database_url=url,
+        batch_size=claim,
+        max_in_flight=in_flight_for(claim),
     )
     await dispatcher.start()
     await late.all_in.wait()
@@ -106,6 +176,7 @@ async def run_lateness(url: str, n: int) -> dict:
         "p99_s": round(late[int(len(late) * 0.99)], 3),
         "max_s": round(late[-1], 3),
         "early": sum(1 for x in late if x < 0),
+        "claim": claim,
     }
 
 
@@ -119,10 +190,10 @@ class Stamps:
         self.kept: list[float] | None = [] if keep else None
         self.all_in = asyncio.Event()
 
-    def add(self, value: float) -> None:
+    def add(self, value: float, count: int = 1) -> None:
         if self.count == 0:
             self.first = value
-        self.count += 1
+        self.count += count
         self.last = value
         if self.kept is not None:
             self.kept.append(value)
@@ -137,13 +208,14 @@ async def _noop_job(index: int) -> None:  # referenced by the pickled jobs
 STAMPS = Stamps(0)
 
 
-async def run_apscheduler(url: str, n: int) -> dict:
+async def run_apscheduler(url: str, n: int, claim: int = 0) -> dict:
     started = time.monotonic()
     from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+    engine = peer_engine(url)
     scheduler = AsyncIOScheduler(
-        jobstores={"default": SQLAlchemyJobStore(url=_sqlalchemy_url(url))},
+        jobstores={"default": SQLAlchemyJobStore(engine=engine)},
         timezone=UTC,
     )
     # The jobs name `bench.dispatch:_noop_job`; under `-m` this file is `__main__`.
@@ -153,13 +225,50 @@ async def run_apscheduler(url: str, n: int) -> dict:
     scheduler.start()
     await stamps.all_in.wait()
     scheduler.shutdown(wait=True)
-    return _result(started, dispatching, stamps, n, stamps.count)
+    executor = type(scheduler._lookup_executor("default")).__name__
+    return {
+        **_result(started, dispatching, stamps, n, stamps.count),
+        "settings": {
+            "journal_mode": _peer_journal_mode(engine),
+            "executor": executor,
+            "misfire_grace_time": None,
+            "coalesce": True,
+            "end": "last job called (each job is deleted from the store before it runs)",
+        },
+    }
+
+
+def peer_engine(url: str):
+    """The peer's engine; on SQLite its file runs in WAL, as ours does (Tortoise sets
+    WAL on every connection it opens)."""
+    from sqlalchemy import create_engine, event
+
+    engine = create_engine(_sqlalchemy_url(url))
+    if url.startswith("sqlite"):
+
+        @event.listens_for(engine, "connect")
+        def _wal(dbapi_connection, _record) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()
+
+    return engine
+
+
+def _peer_journal_mode(engine) -> str:
+    if engine.dialect.name != "sqlite":
+        return "n/a (PostgreSQL)"
+    from sqlalchemy import text
+
+    with engine.connect() as connection:
+        return str(connection.execute(text("PRAGMA journal_mode")).scalar())
 
 
 def _result(started: float, dispatching: float, stamps: Stamps, n: int, sent: int) -> dict:
     """startup: process start to first send; throughput: all n over the time from
-    starting the scheduler or dispatcher to the last send (APScheduler runs its
-    jobs only after loading and removing them all, so first-to-last would flatter it)."""
+    starting the scheduler or dispatcher to the end (`stamps.last`: ours, the last
+    record committed; APScheduler runs its jobs only after loading and removing
+    them all, so first-to-last would flatter it)."""
     first, last = stamps.first, stamps.last
     return {
         "startup_s": round(first - started, 3),
@@ -182,27 +291,67 @@ async def seed_ours(url: str, n: int, due_in: float = 0.0) -> None:
     from tortoise.backends.base.executor import EXECUTOR_CACHE
 
     from storage.db import apply_migrations, close_database, open_database
-    from storage.models import Channel, OutboxMessage, StaffRole, StaffUser, Team
+    from storage.models import (
+        Attendee,
+        AttendeeRole,
+        Channel,
+        Consent,
+        ConsentKind,
+        Meeting,
+        MeetingStatus,
+        OutboxMessage,
+        Person,
+        StaffRole,
+        StaffUser,
+        Team,
+    )
 
     EXECUTOR_CACHE.clear()  # cached per connection name, and we switch backends here
     await apply_migrations(url)
     await open_database(url)
+    # A real participant reminder, as tests/factories.py builds a meeting: the
+    # dispatcher's compose loads the meeting and the person and renders the template.
     team = await Team.create(name="Bench")
     staff = await StaffUser.create(
         telegram_user_id=1, display_name="B", role=StaffRole.CONVENOR, team=team
     )
     due = datetime.now(UTC) + timedelta(seconds=due_in)
+    starts = due + timedelta(days=2)
+    meeting = await Meeting.create(
+        team=team,
+        convenor=staff,
+        purpose="Vi gör en plan för hösten.",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=1),
+        place="Kommunhuset, rum Ekan",
+        status=MeetingStatus.PLANNED,
+    )
+    person = await Person.create(
+        team=team,
+        first_name="Amina",
+        phone="+46701740605",
+        language="sv",
+        telegram_chat_id=7001,
+        preferred_channel=Channel.TELEGRAM,
+    )
+    for kind in (ConsentKind.CONTACT_SMS, ConsentKind.CONTACT_TELEGRAM):
+        await Consent.create(
+            person=person, kind=kind, given_to=team.name, given_at=due - timedelta(days=30)
+        )
+    await Attendee.create(meeting=meeting, person=person, role=AttendeeRole.PERSON_IN_FOCUS, why="")
     for offset in range(0, n, 20_000):
         await OutboxMessage.bulk_create(
             [
                 OutboxMessage(
-                    staff_user=staff,
+                    meeting=meeting,
+                    person=person,
                     channel=Channel.TELEGRAM,
-                    kind="bench",
-                    template="plain_text",
-                    params={"text": f"Påminnelse {i}"},
+                    kind="reminder",
+                    template="reminder_participant",
+                    params={},
                     due_at=due,
                     next_attempt_at=due,
+                    expires_at=starts,
                 )
                 for i in range(offset, min(offset + 20_000, n))
             ],
@@ -222,7 +371,7 @@ def seed_apscheduler(url: str, n: int) -> None:
     from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.triggers.date import DateTrigger
 
-    store = SQLAlchemyJobStore(url=_sqlalchemy_url(url))
+    store = SQLAlchemyJobStore(engine=peer_engine(url))
     scheduler = BackgroundScheduler(timezone=UTC)
     store.start(scheduler, "default")
     now = datetime.now(UTC)
@@ -277,9 +426,9 @@ def fresh_database(kind: str, tmp: Path) -> str:
     return PG_URL.rsplit("/", 1)[0] + "/" + PG_DB
 
 
-def child(side: str, url: str, n: int) -> dict:
+def child(side: str, url: str, n: int, claim: int = 0) -> dict:
     out = subprocess.run(
-        [sys.executable, "-m", "bench.dispatch", "--child", side, url, str(n)],
+        [sys.executable, "-m", "bench.dispatch", "--child", side, url, str(n), str(claim)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -289,23 +438,30 @@ def child(side: str, url: str, n: int) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def measure(kind: str, n: int, tmp: Path, baseline_too: bool = True) -> dict:
-    url = fresh_database(kind, tmp)
-    asyncio.run(seed_ours(url, n))
-    ours = child("ours", url, n)
+def measure(kind: str, n: int, tmp: Path, claims: list[int], baseline_too: bool = True) -> dict:
+    """The headline `ours` is at claims[0] (production's by default); the others are
+    measured in the same run and reported beside it, never instead of it."""
+    runs = {}
+    for claim in claims:
+        url = fresh_database(kind, tmp)
+        asyncio.run(seed_ours(url, n))
+        runs[claim] = child("ours", url, n, claim)
+    ours = runs[claims[0]]
+    row: dict = {"db": kind, "n": n, "claim": claims[0], "ours": ours}
+    for claim in claims[1:]:
+        row[f"ours_claim_{claim}"] = runs[claim]
     if not baseline_too:
-        return {"db": kind, "n": n, "ours": ours}
+        return row
     url = fresh_database(kind, tmp)
     seed_apscheduler(url, n)
     baseline = child("apscheduler", url, n)
-    return {
-        "db": kind,
-        "n": n,
-        "ours": ours,
-        "apscheduler": baseline,
-        "throughput_ratio": round(ours["throughput_per_s"] / baseline["throughput_per_s"], 2),
-        "startup_ratio": round(baseline["startup_s"] / max(ours["startup_s"], 1e-3), 2),
-    }
+    row["apscheduler"] = baseline
+    row["throughput_ratio"] = round(ours["throughput_per_s"] / baseline["throughput_per_s"], 2)
+    row["startup_ratio"] = round(baseline["startup_s"] / max(ours["startup_s"], 1e-3), 2)
+    for claim in claims[1:]:
+        rate = runs[claim]["throughput_per_s"]
+        row[f"throughput_ratio_claim_{claim}"] = round(rate / baseline["throughput_per_s"], 2)
+    return row
 
 
 def main() -> None:
@@ -318,20 +474,27 @@ def main() -> None:
         action="store_true",
         help="skip the baseline (e.g. to re-measure our memory at 1M rows)",
     )
-    parser.add_argument("--child", nargs=3, metavar=("SIDE", "URL", "N"))
+    parser.add_argument(
+        "--claim",
+        default=CLAIMS,
+        help="claim sizes, comma-separated; the first is the headline "
+        "(default: production's, or FLERPART_BENCH_BATCH)",
+    )
+    parser.add_argument("--child", nargs=4, metavar=("SIDE", "URL", "N", "CLAIM"))
     args = parser.parse_args()
     if args.child:
-        side, url, n = args.child[0], args.child[1], int(args.child[2])
+        side, url, n, claim = args.child[0], args.child[1], int(args.child[2]), int(args.child[3])
         runner = {"ours": run_ours, "apscheduler": run_apscheduler, "lateness": run_lateness}
-        print(json.dumps(asyncio.run(runner[side](url, n))))
+        print(json.dumps(asyncio.run(runner[side](url, n, claim))))
         return
+    claims = [int(c) for c in args.claim.split(",")]
     if args.lateness:
         tmp = RESULTS / "tmp"
         tmp.mkdir(parents=True, exist_ok=True)
         for kind in args.db.split(","):
             url = fresh_database(kind, tmp)
             asyncio.run(seed_ours(url, 10_000, due_in=4.0))
-            result = {"db": kind, "n": 10_000, **child("lateness", url, 10_000)}
+            result = {"db": kind, "n": 10_000, **child("lateness", url, 10_000, claims[0])}
             print(json.dumps(result), flush=True)
         return
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -340,7 +503,7 @@ def main() -> None:
     rows = []
     for kind in args.db.split(","):
         for n in (int(s) for s in args.sizes.split(",")):
-            row = measure(kind, n, tmp, baseline_too=not args.ours_only)
+            row = measure(kind, n, tmp, claims, baseline_too=not args.ours_only)
             rows.append(row)
             print(json.dumps(row), flush=True)
     for kind in args.db.split(","):
