@@ -41,3 +41,4 @@ bench: bootstrap
 	$(PY) -m pip install --quiet -e ".[dev,bench]"
 	$(PY) -m bench.dispatch
 	$(PY) -m bench.dispatch --lateness
+	$(PY) -m bench.webhook
