@@ -164,7 +164,7 @@ async def _as_the_person_gets_it(meeting: Meeting, template: str) -> tuple[str, 
         channel=person.preferred_channel,
         template=template,
         locale=person.language,
-        params={"attendee_id": attendee.id},
+        params={"attendee_id": attendee.id, "preview": True},
     )
     return person.first_name, await templates.render(message, meeting)
 

@@ -219,8 +219,9 @@ async def _page_link(message: OutboxMessage, meeting: Meeting) -> str:
         attendee = None
     if attendee is None:
         return ""
-    # A preview (never saved, never sent) shows a link of the real length, but no key.
-    token = await issue_info_token(attendee) if message.id is not None else PREVIEW_TOKEN
+    # A preview (never sent) shows a link of the real length, but makes no key.
+    preview = (message.params or {}).get("preview") is True
+    token = PREVIEW_TOKEN if preview else await issue_info_token(attendee)
     return _("Read more: {link}", link=info_link(token, message.locale))
 
 
