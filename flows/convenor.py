@@ -19,7 +19,8 @@ from flows.clock import clock
 from flows.dialog import Again, Answer, Finish, Next, Outcome, Reply, StepFlow
 from flows.i18n import _
 from flows.meeting_close import CloseForm, ask_after_due
-from flows.meeting_form import EDITABLE, MeetingForm, moment_text, record_contact_consent
+from flows.meeting_form import EDITABLE, MeetingForm, record_contact_consent
+from flows.meeting_words import moment_text
 from flows.replies import withdraw_contact_consent
 from flows.staff import conversation, read_button, read_meeting_button
 from flows.text_clean import clean

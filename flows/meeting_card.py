@@ -5,7 +5,7 @@ from __future__ import annotations
 from flows import checklists, labels, own_words, templates
 from flows.dialog import Button, Reply
 from flows.i18n import _, current_locale, ngettext
-from flows.meeting_form import caution_lines, moment_text
+from flows.meeting_words import caution_lines, moment_text
 from flows.sms_parts import gsm7_safe, not_gsm7_in, sms_parts, typographic_in
 from flows.staff import meeting_button
 from storage.models import (
