@@ -734,7 +734,7 @@ class MeetingForm(StepFlow):
         if answer.choice != "over":
             self.draft["resume_step"] = resume
             return need_button()
-        if self.meeting is not None and is_draft(self.meeting):
+        if self.meeting is not None and self.meeting.status is MeetingStatus.DRAFT:
             await meeting_changes.cancel(self.meeting, self.staff, clock.now())
         self.meeting, self.draft = None, {}
         return Next(self.first_step, [Reply(_("The draft is dropped. We start again."))])
@@ -754,7 +754,3 @@ async def record_contact_consent(person: Person, staff_id: int, given_to: str) -
             recorded_by_id=staff_id,
             given_at=clock.now(),
         )
-
-
-def is_draft(meeting: Meeting) -> bool:
-    return meeting.status is MeetingStatus.DRAFT
