@@ -325,7 +325,11 @@ async def prep_item(meeting: Meeting, after: str | None = None) -> Reply:
         left = sum(1 for state in done.values() if state is TickState.LATER)
         text = _("Preparation {bar}", bar=bar) + "\n\n"
         if left:
-            text += _("{n} item(s) left for later. /prep shows them again.", n=left)
+            text += ngettext(
+                "{n} item is left for later. /prep shows it again.",
+                "{n} items are left for later. /prep shows them again.",
+                left,
+            )
         else:
             text += _("The preparation checklist is complete.")
         return Reply(text, [[meeting_action(meeting, _("📋 Meeting card"), "card")]])
