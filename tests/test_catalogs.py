@@ -9,6 +9,7 @@ import pytest
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
+from bot.info_routes import TEMPLATES_DIR, environment
 from flows.i18n import LOCALES_DIR, SUPPORTED, ngettext, translations, use_locale
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,9 +95,19 @@ def _msgids_in_code() -> list[tuple[str, int, str]]:
     return found
 
 
-def test_no_plural_is_written_with_s_in_brackets():
+def test_no_plural_is_written_with_s_in_brackets(extracted):
     written = [f"{path}:{line}: {text}" for path, line, text in _msgids_in_code() if "(s)" in text]
+    written += sorted(text for text in extracted if "(s)" in text)  # the web pages too
     assert written == [], "use ngettext for a plural, not '(s)':\n" + "\n".join(written)
+
+
+@pytest.mark.parametrize("locale", SUPPORTED)
+def test_every_web_template_parses(locale):
+    """The extractor skips a template it cannot parse without a word: its strings would
+    silently leave the catalogs. A syntax error fails here instead."""
+    env = environment(locale)
+    for path in sorted(TEMPLATES_DIR.rglob("*.html")):
+        env.get_template(path.relative_to(TEMPLATES_DIR).as_posix())
 
 
 @pytest.mark.parametrize("locale", SUPPORTED)
