@@ -15,7 +15,7 @@ from aiohttp import web
 
 from bot.api_schema import openapi_document
 from bot.dashboard_params import meeting_filters, survey_period
-from bot.web import SERVICES
+from bot.services import SERVICES
 from bot.web_input import read_json_object
 from flows import api_tokens, limits, meeting_intake, scope
 from flows.clock import clock

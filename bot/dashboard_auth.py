@@ -12,7 +12,7 @@ from typing import Any
 from aiohttp import web
 from markupsafe import Markup, escape
 
-from bot.web import SERVICES
+from bot.services import SERVICES
 from bot.web_input import read_form
 from flows import web_auth
 from flows.clock import clock

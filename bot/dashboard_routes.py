@@ -12,8 +12,8 @@ from bot.dashboard_auth import SESSION_KEY, locale_of, login_required, staff_of
 from bot.dashboard_login import add_login_routes, not_logged_in
 from bot.dashboard_params import meeting_filters, survey_period
 from bot.dashboard_render import link, render
+from bot.services import SERVICES
 from bot.svg_charts import horizontal_bars, stacked_columns
-from bot.web import SERVICES
 from flows import dashboard_labels, labels, scope
 from flows.attention import attention
 from flows.audit import audit_trail, record_view

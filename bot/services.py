@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
+from aiohttp import web
+
 from bot.config import Settings
 
 if TYPE_CHECKING:
@@ -34,3 +36,7 @@ class Services:
     telegram_problem: str | None = None
     sim_token: str = ""  # local mode: the per-run key /sim/api wants (the page carries it)
     sim_any_host: bool = False  # --allow-remote-sim: /sim may be reached by any Host name
+
+
+# Where the web app keeps the Services: every route module reads them through this key.
+SERVICES = web.AppKey("services", Services)

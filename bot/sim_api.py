@@ -28,8 +28,8 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from bot.periodic import run_what_fell_due
+from bot.services import SERVICES
 from bot.sim_page import add_sim_page, check_host
-from bot.web import SERVICES
 from bot.web_input import read_json_object
 from flows.clock import clock
 from flows.demo_view import demo_view, sim_user_name
@@ -183,7 +183,7 @@ async def reopen_known_chats(app: web.Application) -> None:
 
 
 def add_sim_api(app: web.Application) -> None:
-    """`app` is our web app (it holds the Services under `bot.web.SERVICES`)."""
+    """`app` is our web app (it holds the Services under `bot.services.SERVICES`)."""
     base = "/sim/api"
     routes = [
         ("POST", r"/telegram/{user_id:\d{1,15}}/message", telegram_message),

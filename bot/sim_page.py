@@ -18,7 +18,7 @@ from aiohttp import web
 from bot.config import is_loopback
 from bot.info_routes import TEMPLATES_DIR, render_page
 from bot.security_headers import with_policy
-from bot.web import SERVICES
+from bot.services import SERVICES
 from flows import labels
 from flows.i18n import STAFF_LOCALES, normalise_locale, use_locale
 from storage.models import AttendeeRole, MeetingStatus

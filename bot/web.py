@@ -12,10 +12,12 @@ from telegram import Update
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
+from bot.api_routes import add_api_routes
+from bot.dashboard_routes import add_dashboard_routes
 from bot.info_routes import add_info_routes
 from bot.logs import quiet_client_errors
 from bot.security_headers import add_security_headers
-from bot.services import Services
+from bot.services import SERVICES, Services
 from bot.web_input import read_form, read_json_object, whole_number
 from flows import delivery, inbound
 from flows.phone import is_e164
@@ -23,7 +25,6 @@ from storage.db import healthy
 
 log = logging.getLogger(__name__)
 
-SERVICES = web.AppKey("services", Services)
 _PROVIDER_ID = re.compile(r"[A-Za-z0-9]{1,64}")  # Twilio's: SM + 32 hex digits
 # Another channel's address (whatsapp:+46..., messenger:123...): a person, but not by SMS.
 _CHANNEL_ADDRESS = re.compile(r"[a-z][a-z0-9-]{1,19}:[^\s]{1,64}")
@@ -139,9 +140,6 @@ def make_web_app(services: Services) -> web.Application:
     app.router.add_post("/twilio/sms", twilio_sms)
     app.router.add_post("/twilio/status", twilio_status)
     add_info_routes(app)  # the participant's page /i/<token>
-    from bot.api_routes import add_api_routes  # these import SERVICES from here
-    from bot.dashboard_routes import add_dashboard_routes
-
     add_dashboard_routes(app)  # the coordinator view /dashboard
     add_api_routes(app)  # the JSON API /api
     if services.settings.telegram_webhook:

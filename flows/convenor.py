@@ -17,9 +17,10 @@ from flows.campaign import cancel_reminders
 from flows.checklists import item as checklist_item
 from flows.clock import clock
 from flows.dialog import Again, Answer, Finish, Next, Outcome, Reply, StepFlow
-from flows.i18n import _
+from flows.i18n import _, ngettext
 from flows.meeting_close import CloseForm, ask_after_due
-from flows.meeting_form import EDITABLE, MeetingForm, moment_text, record_contact_consent
+from flows.meeting_form import EDITABLE, MeetingForm, record_contact_consent
+from flows.meeting_words import moment_text
 from flows.replies import withdraw_contact_consent
 from flows.staff import conversation, read_button, read_meeting_button
 from flows.text_clean import clean
@@ -224,10 +225,16 @@ async def _send(staff: StaffUser, meeting: Meeting, args: list[str]) -> list[Rep
     if meeting.starts_at is None or meeting.starts_at <= clock.now():
         return [Reply(_("The meeting needs a time ahead before the information can go out."))]
     sent = await meeting_changes.send_information(meeting, staff, clock.now())
-    text = _("The information is on its way: {n} message(s).", n=sent.queued)
+    text = ngettext(
+        "The information is on its way: {n} message.",
+        "The information is on its way: {n} messages.",
+        sent.queued,
+    )
     if sent.unreachable:
-        text += " " + _(
-            "{n} attendee(s) cannot be reached: no number, or no consent.", n=sent.unreachable
+        text += " " + ngettext(
+            "{n} attendee cannot be reached: no number, or no consent.",
+            "{n} attendees cannot be reached: no number, or no consent.",
+            sent.unreachable,
         )
     return [Reply(text), await meeting_card.card(meeting)]
 

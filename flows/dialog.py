@@ -93,7 +93,3 @@ class StepFlow:
 
 def need_button() -> Again:
     return Again(_("Please tap one of the buttons."))
-
-
-def need_text() -> Again:
-    return Again(_("Please write your answer as a message."))

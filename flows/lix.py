@@ -22,7 +22,3 @@ def lix(text: str) -> float:
     sentences = sum(1 for part in _SENTENCE_END.split(text) if _WORD.search(part))
     long_words = sum(1 for word in words if len(word) > 6)
     return len(words) / sentences + 100 * long_words / len(words)
-
-
-def is_hard(text: str) -> bool:
-    return lix(text) > HARD

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flows import checklists, labels, own_words, templates
 from flows.dialog import Button, Reply
 from flows.i18n import _, current_locale, ngettext
-from flows.meeting_form import caution_lines, moment_text
+from flows.meeting_words import caution_lines, moment_text
 from flows.sms_parts import gsm7_safe, not_gsm7_in, sms_parts, typographic_in
 from flows.staff import meeting_button
 from storage.models import (
@@ -325,7 +325,11 @@ async def prep_item(meeting: Meeting, after: str | None = None) -> Reply:
         left = sum(1 for state in done.values() if state is TickState.LATER)
         text = _("Preparation {bar}", bar=bar) + "\n\n"
         if left:
-            text += _("{n} item(s) left for later. /prep shows them again.", n=left)
+            text += ngettext(
+                "{n} item is left for later. /prep shows it again.",
+                "{n} items are left for later. /prep shows them again.",
+                left,
+            )
         else:
             text += _("The preparation checklist is complete.")
         return Reply(text, [[meeting_action(meeting, _("📋 Meeting card"), "card")]])

@@ -17,13 +17,8 @@ from flows.clock import clock
 from flows.dialog import Again, Answer, Finish, Next, Outcome, Reply, StepFlow, need_button
 from flows.i18n import _
 from flows.meeting_card import summary_preview
-from flows.meeting_form import (
-    confirmed_when,
-    moment_text,
-    read_when,
-    when_confirmation,
-    when_problem,
-)
+from flows.meeting_form import confirmed_when, read_when, when_confirmation, when_problem
+from flows.meeting_words import moment_text
 from flows.schedule import next_working_day_after
 from flows.when_parser import Refused, parse_day
 from storage.models import (

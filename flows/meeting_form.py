@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 
-from flows import labels, limits, lix, own_words
+from flows import labels, limits, lix, meeting_card, meeting_changes, own_words
 from flows.clock import clock
 from flows.dialog import (
     Again,
@@ -26,8 +26,9 @@ from flows.dialog import (
     StepFlow,
     need_button,
 )
-from flows.guard_rails import Caution, cautions, crowded_agencies, meeting_seats
+from flows.guard_rails import Caution, cautions, meeting_seats
 from flows.i18n import SUPPORTED, _, current_locale
+from flows.meeting_words import caution_lines, moment_text
 from flows.phone import InvalidPhone, to_e164
 from flows.when_parser import Refused, WhenProblem, day_reading, parse_when, repeated_hour
 from storage.models import (
@@ -62,13 +63,6 @@ AGENCIES = (
     Agency.NONE,
 )
 EDITABLE = ("when", "place", "purpose")
-
-
-def moment_text(moment: datetime, tz: str) -> str:
-    """'tisdag 24 november 2026, 10:00' in the reader's language."""
-    return format_datetime(
-        moment, "EEEE d MMMM y, HH:mm", tzinfo=ZoneInfo(tz), locale=current_locale()
-    )
 
 
 def day_text(day: date) -> str:
@@ -189,13 +183,6 @@ def confirmed_when(draft: dict, answer: Answer, again: str) -> datetime | Outcom
 
 async def meeting_cautions(meeting: Meeting) -> list[Caution]:
     return cautions(await meeting_seats(meeting), meeting.interpreter_needed)
-
-
-async def caution_lines(meeting: Meeting) -> list[str]:
-    """Each warning in words, naming the agency where one is meant."""
-    seats = await meeting_seats(meeting)
-    crowded = crowded_agencies(seats)
-    return [f"⚠️ {labels.caution(c, crowded)}" for c in cautions(seats, meeting.interpreter_needed)]
 
 
 async def phone_holder(meeting: Meeting, phone: str, but: int | None = None) -> Person | None:
@@ -713,8 +700,6 @@ class MeetingForm(StepFlow):
         return Finish()
 
     async def finished(self) -> list[Reply]:
-        from flows import meeting_card, meeting_changes  # they build on this module
-
         assert self.meeting is not None
         if self.editing:
             field = self.draft.get("changed") or self.state.step or ""
@@ -743,15 +728,13 @@ class MeetingForm(StepFlow):
         )
 
     async def take_restart(self, answer: Answer) -> Outcome:
-        from flows import meeting_changes  # imported late, as in finished()
-
         resume = self.draft.pop("resume_step", None) or self.first_step
         if answer.choice == "keep":
             return Next(resume)
         if answer.choice != "over":
             self.draft["resume_step"] = resume
             return need_button()
-        if self.meeting is not None and is_draft(self.meeting):
+        if self.meeting is not None and self.meeting.status is MeetingStatus.DRAFT:
             await meeting_changes.cancel(self.meeting, self.staff, clock.now())
         self.meeting, self.draft = None, {}
         return Next(self.first_step, [Reply(_("The draft is dropped. We start again."))])
@@ -771,7 +754,3 @@ async def record_contact_consent(person: Person, staff_id: int, given_to: str) -
             recorded_by_id=staff_id,
             given_at=clock.now(),
         )
-
-
-def is_draft(meeting: Meeting) -> bool:
-    return meeting.status is MeetingStatus.DRAFT

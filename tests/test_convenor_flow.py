@@ -131,7 +131,7 @@ async def test_a_convenor_prepares_runs_and_closes_a_meeting(tmp_path, database_
         # Send the information: four SMS go out through Twilio's stand-in.
         await chat.tap("Meeting card")
         await chat.tap("Send information")
-        assert "on its way: 4 message(s)" in chat.texts()
+        assert "on its way: 4 messages." in chat.texts()
         sent = await process.services.twilio_standin.wait_for_sent(4)
         assert {m["to"] for m in sent} == {f"+4670174060{n}" for n in (5, 6, 7, 8)}
 

@@ -14,7 +14,7 @@ from bot.process import FlerpartProcess
 from flows.campaign import schedule_reminders
 from flows.clock import clock
 from flows.i18n import use_locale
-from flows.meeting_form import caution_lines
+from flows.meeting_words import caution_lines
 from storage.models import (
     Agency,
     Attendee,

@@ -4,6 +4,7 @@ in Chromium by clicking and typing on the page."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -263,6 +264,8 @@ async def test_a_newcomer_plays_a_whole_meeting_on_the_page(
     await sim.tap("Send information", expect_reply="on its way")
     amina = sim.phone(AMINA)
     await expect(amina.locator(".log")).to_contain_text("from flerpart · delivered", timeout=15_000)
+    # The number of SMS parts in its plural form, never "part(s)".
+    await expect(amina.locator(".log")).to_contain_text(re.compile(r"delivered · \d+ parts? · "))
     await expect(amina.locator(".log")).to_contain_text("Kommunhuset")
     await sim.snapshot("information_sent")
 

@@ -9,6 +9,7 @@
   const lang = $("sim").dataset.lang;
   const token = $("sim").dataset.token; // this run's key: the API answers 403 without it
   const T = JSON.parse($("sim-text").textContent); // the page's words, from the catalogs
+  const plural = new Intl.PluralRules(lang); // which of T.parts fits a number
   const shown = new WeakMap(); // a log -> the JSON it shows: redraw only on change
   let demo = null;
   let now = null;
@@ -129,7 +130,7 @@
     const ours = entry.direction === "out";
     const item = element("li", `bubble ${ours ? "theirs" : "mine"}`);
     item.append(linked(entry.text));
-    const meta = [ours ? T.outbound : T.inbound, entry.status, fill(T.parts, { n: entry.parts }), entry.encoding];
+    const meta = [ours ? T.outbound : T.inbound, entry.status, fill(T.parts[plural.select(entry.parts)] || T.parts.other, { n: entry.parts }), entry.encoding];
     item.append(element("small", "meta", meta.join(" · ")));
     return item;
   }
