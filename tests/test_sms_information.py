@@ -58,6 +58,8 @@ async def test_a_meeting_for_mohammed_gets_its_whole_information_by_sms(process)
     await chat.send("Kommunhuset, rum Ekan", expect="Who is the meeting about?")
     await chat.send("محمد\u200f", expect="Which language")
     await chat.tap("Svenska")
+    # An English-speaking convenor is asked for the purpose in the person's Swedish too.
+    await chat.send(PURPOSE, expect="Is an interpreter needed")
     await chat.tap("No")  # no interpreter
     await chat.tap("SMS")
     await chat.send("070-174 06 05", expect="agreed that we contact them")
