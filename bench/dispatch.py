@@ -291,54 +291,18 @@ async def seed_ours(url: str, n: int, due_in: float = 0.0) -> None:
     from tortoise.backends.base.executor import EXECUTOR_CACHE
 
     from storage.db import apply_migrations, close_database, open_database
-    from storage.models import (
-        Attendee,
-        AttendeeRole,
-        Channel,
-        Consent,
-        ConsentKind,
-        Meeting,
-        MeetingStatus,
-        OutboxMessage,
-        Person,
-        StaffRole,
-        StaffUser,
-        Team,
-    )
+    from storage.models import Channel, OutboxMessage, Person
+    from tests.factories import convenor, meeting_with_attendees
 
     EXECUTOR_CACHE.clear()  # cached per connection name, and we switch backends here
     await apply_migrations(url)
     await open_database(url)
-    # A real participant reminder, as tests/factories.py builds a meeting: the
-    # dispatcher's compose loads the meeting and the person and renders the template.
-    team = await Team.create(name="Bench")
-    staff = await StaffUser.create(
-        telegram_user_id=1, display_name="B", role=StaffRole.CONVENOR, team=team
-    )
+    # A real participant reminder, built by the tests' own factory: the dispatcher's
+    # compose loads the meeting and the person and renders the template.
     due = datetime.now(UTC) + timedelta(seconds=due_in)
     starts = due + timedelta(days=2)
-    meeting = await Meeting.create(
-        team=team,
-        convenor=staff,
-        purpose="Vi gör en plan för hösten.",
-        starts_at=starts,
-        ends_at=starts + timedelta(hours=1),
-        place="Kommunhuset, rum Ekan",
-        status=MeetingStatus.PLANNED,
-    )
-    person = await Person.create(
-        team=team,
-        first_name="Amina",
-        phone="+46701740605",
-        language="sv",
-        telegram_chat_id=7001,
-        preferred_channel=Channel.TELEGRAM,
-    )
-    for kind in (ConsentKind.CONTACT_SMS, ConsentKind.CONTACT_TELEGRAM):
-        await Consent.create(
-            person=person, kind=kind, given_to=team.name, given_at=due - timedelta(days=30)
-        )
-    await Attendee.create(meeting=meeting, person=person, role=AttendeeRole.PERSON_IN_FOCUS, why="")
+    meeting = await meeting_with_attendees(starts, await convenor(1), telegram_chat_id=7001)
+    person = await Person.get(attendances__meeting=meeting)
     for offset in range(0, n, 20_000):
         await OutboxMessage.bulk_create(
             [

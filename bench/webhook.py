@@ -119,59 +119,17 @@ async def _pg(*statements: str) -> None:
 
 async def seed(url: str) -> None:
     """A team, its convenor and a meeting in three days with one participant who
-    consented to SMS (as tests/factories.py builds one)."""
+    consented to SMS, built by the tests' own factory."""
     from tortoise.backends.base.executor import EXECUTOR_CACHE
 
     from storage.db import apply_migrations, close_database, open_database
-    from storage.models import (
-        Attendee,
-        AttendeeRole,
-        Channel,
-        Consent,
-        ConsentKind,
-        Meeting,
-        MeetingStatus,
-        Person,
-        StaffRole,
-        StaffUser,
-        Team,
-    )
+    from tests.factories import convenor, meeting_with_attendees
 
     EXECUTOR_CACHE.clear()  # cached per connection name, and we switch backends here
     await apply_migrations(url)
     await open_database(url)
-    team = await Team.create(name="Bench")
-    staff = await StaffUser.create(
-        telegram_user_id=501,
-        display_name="Karin Berg",
-        role=StaffRole.CONVENOR,
-        team=team,
-        language="sv",
-    )
     starts = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
-    meeting = await Meeting.create(
-        team=team,
-        convenor=staff,
-        purpose="Vi gör en plan för hösten.",
-        starts_at=starts,
-        ends_at=starts + timedelta(hours=1),
-        place="Kommunhuset, rum Ekan",
-        status=MeetingStatus.PLANNED,
-    )
-    person = await Person.create(
-        team=team,
-        first_name="Amina",
-        phone=PARTICIPANT,
-        language="sv",
-        preferred_channel=Channel.SMS,
-    )
-    await Consent.create(
-        person=person,
-        kind=ConsentKind.CONTACT_SMS,
-        given_to=team.name,
-        given_at=starts - timedelta(days=30),
-    )
-    await Attendee.create(meeting=meeting, person=person, role=AttendeeRole.PERSON_IN_FOCUS, why="")
+    await meeting_with_attendees(starts, await convenor(), phones=(PARTICIPANT,))
     await close_database()
 
 
