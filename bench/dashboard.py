@@ -7,7 +7,7 @@ file or PostgreSQL database (`--db postgres`, FLERPART_BENCH_POSTGRES as for
 bench.dispatch), its planner statistics refreshed as the daily upkeep does, then
 both implementations run against it in the same process:
 
-- ours: `flows.meeting_list.meeting_page` and `flows.attention.attention`;
+- ours: `flows.meetings.meeting_list.meeting_page` and `flows.followup.attention.attention`;
 - naive: the same answers the obvious way, one query per meeting shown (N+1) for
   the page, and every meeting of the team loaded and judged in Python for attention.
 
@@ -32,9 +32,9 @@ from zoneinfo import ZoneInfo
 from tortoise import Tortoise
 
 from bench.dispatch import fresh_database
-from flows.attention import attention
-from flows.meeting_list import PAGE_SIZE, Filters, meeting_page
-from flows.scope import Scope
+from flows.followup.attention import attention
+from flows.meetings.meeting_list import PAGE_SIZE, Filters, meeting_page
+from flows.staff.scope import Scope
 from storage.db import apply_migrations, refresh_planner_statistics, tortoise_config
 from storage.models import (
     ActionItem,

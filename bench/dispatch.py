@@ -48,7 +48,7 @@ PG_DB = "flerpart_bench"
 def production_claim() -> tuple[int, int]:
     """The claim size and sends in flight production runs with: the `Dispatcher`
     defaults (bot/process.py passes neither)."""
-    from bot.dispatcher import Dispatcher
+    from bot.outbox.dispatcher import Dispatcher
 
     parameters = inspect.signature(Dispatcher.__init__).parameters
     return parameters["batch_size"].default, parameters["max_in_flight"].default
@@ -79,9 +79,9 @@ def peak_rss_mb() -> float:
 
 async def run_ours(url: str, n: int, claim: int) -> dict:
     started = time.monotonic()
-    from bot.dispatcher import Dispatcher
-    from bot.senders import Sent
-    from flows.clock import clock
+    from bot.outbox.dispatcher import Dispatcher
+    from bot.outbox.senders import Sent
+    from flows.core.clock import clock
     from storage import outbox
     from storage.db import close_database, open_database
     from storage.models import Channel, OutboxMessage, OutboxStatus
@@ -144,9 +144,9 @@ async def _journal_mode(url: str) -> str:
 
 async def run_lateness(url: str, n: int, claim: int) -> dict:
     """All n rows are due at one moment a few seconds ahead; how late is each call?"""
-    from bot.dispatcher import Dispatcher
-    from bot.senders import Sent
-    from flows.clock import clock
+    from bot.outbox.dispatcher import Dispatcher
+    from bot.outbox.senders import Sent
+    from flows.core.clock import clock
     from storage.db import close_database, open_database
     from storage.models import Channel, OutboxMessage
 

@@ -14,8 +14,8 @@ from datetime import timedelta
 
 from bot.config import ConfigError, Settings, check_local_host, load_settings
 from bot.logs import setup_logging
-from flows.i18n import MissingCatalog
-from flows.phone import mask
+from flows.core.i18n import MissingCatalog
+from flows.core.phone import mask
 from storage.db import DatabaseUnavailable, apply_migrations, close_database, open_database
 from storage.models import StaffRole
 
@@ -109,8 +109,8 @@ async def _migrate(settings: Settings) -> list[str]:
 
 
 async def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.invite_links import describe_invitation
-    from flows.onboarding import create_invitation
+    from bot.telegram.invite_links import describe_invitation
+    from flows.staff.onboarding import create_invitation
 
     if not 1 <= args.days <= 90:
         raise ConfigError("--days must be from 1 to 90")
@@ -126,8 +126,8 @@ async def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.invite_links import describe_invitation
-    from flows.demo import create_demo
+    from bot.telegram.invite_links import describe_invitation
+    from flows.simulator.demo import create_demo
 
     async def work() -> int:
         demo = await create_demo(settings.tz)
@@ -139,9 +139,9 @@ async def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_person(settings: Settings, args: argparse.Namespace) -> int:
-    from flows import person_data
-    from flows.clock import clock
-    from flows.phone import InvalidPhone, to_e164
+    from flows.care import person_data
+    from flows.core.clock import clock
+    from flows.core.phone import InvalidPhone, to_e164
 
     try:
         phone = to_e164(args.phone)
@@ -171,7 +171,7 @@ async def cmd_person(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
-    from flows.api_tokens import UnknownTeam, create_token
+    from flows.staff.api_tokens import UnknownTeam, create_token
 
     async def work() -> int:
         try:
@@ -213,8 +213,8 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _first_start_demo(settings: Settings) -> None:
-    from bot.invite_links import describe_invitation
-    from flows.demo import create_demo
+    from bot.telegram.invite_links import describe_invitation
+    from flows.simulator.demo import create_demo
     from storage.models import Team
 
     if await Team.exists():

@@ -12,7 +12,7 @@ from types import TracebackType
 
 from aiohttp.http_exceptions import HttpProcessingError
 
-from flows.phone import mask_in_text
+from flows.core.phone import mask_in_text
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 

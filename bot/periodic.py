@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import logging
 
-from bot.convenor_handlers import ask_for_overdue_notes
 from bot.services import Services
-from flows import retention, survey
-from flows.clock import clock
+from bot.telegram.convenor_handlers import ask_for_overdue_notes
+from flows.care import retention
+from flows.core.clock import clock
+from flows.participants import survey
 from storage.db import refresh_planner_statistics
 
 log = logging.getLogger(__name__)

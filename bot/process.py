@@ -23,8 +23,9 @@ from telegram.error import InvalidToken
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
 from bot.config import Settings, check_local_host
-from bot.convenor_handlers import add_convenor_jobs
-from bot.dispatcher import Dispatcher, DispatchRefused
+from bot.local.sim_api import add_sim_api
+from bot.local.standins.telegram_api import TelegramStandIn
+from bot.local.standins.twilio_api import TwilioStandIn
 from bot.local_mode import (
     LOCAL_BOT_TOKEN,
     LOCAL_BOT_USERNAME,
@@ -33,19 +34,18 @@ from bot.local_mode import (
     TELEGRAM_STANDIN_PATH,
     TWILIO_STANDIN_PATH,
 )
+from bot.outbox.dispatcher import Dispatcher, DispatchRefused
+from bot.outbox.senders import SmsSender, TelegramSender
 from bot.periodic import maintain_outbox
-from bot.senders import SmsSender, TelegramSender
 from bot.services import Services
-from bot.sim_api import add_sim_api
-from bot.staff_commands import set_command_menus
-from bot.standins.telegram_api import TelegramStandIn
-from bot.standins.twilio_api import TwilioStandIn
-from bot.telegram_handlers import add_handlers
-from bot.twilio_client import close_twilio_client, make_twilio_client
-from bot.web import make_web_app
-from flows import links
-from flows.clock import clock
-from flows.i18n import check_catalogs
+from bot.sms.twilio_client import close_twilio_client, make_twilio_client
+from bot.telegram.convenor_handlers import add_convenor_jobs
+from bot.telegram.staff_commands import set_command_menus
+from bot.telegram.telegram_handlers import add_handlers
+from bot.web.app import make_web_app
+from flows.core import links
+from flows.core.clock import clock
+from flows.core.i18n import check_catalogs
 from storage.db import close_database, open_database
 from storage.models import Channel
 

@@ -14,9 +14,9 @@ if TYPE_CHECKING:
     from telegram.ext import Application
     from twilio.rest import Client
 
-    from bot.dispatcher import Dispatcher
-    from bot.standins.telegram_api import TelegramStandIn
-    from bot.standins.twilio_api import TwilioStandIn
+    from bot.local.standins.telegram_api import TelegramStandIn
+    from bot.local.standins.twilio_api import TwilioStandIn
+    from bot.outbox.dispatcher import Dispatcher
 
 
 @dataclass

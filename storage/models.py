@@ -264,7 +264,7 @@ class Meeting(TimestampedModel):
     feedback_given_at = fields.DatetimeField(null=True)
     next_meeting_at = fields.DatetimeField(null=True)
     interpreter_needed = fields.BooleanField(default=False)
-    # Guard-rail cautions the convenor saw and chose to go on with (flows/guard_rails.py).
+    # Guard-rail cautions the convenor saw and chose to go on with (flows/core/guard_rails.py).
     cautions_accepted: list = fields.JSONField(default=list)
     after_asked_at = fields.DatetimeField(null=True)  # the bot asked for the notes
     closed_at = fields.DatetimeField(null=True, db_index=True)
@@ -297,7 +297,7 @@ class Attendee(Model):
     role = fields.CharEnumField(AttendeeRole, max_length=24)
     agency = fields.CharEnumField(Agency, max_length=24, default=Agency.NONE)
     # "why I am there" in the convenor's plain words; "" for the person in focus, whose
-    # line is worded at render time in the reader's language (flows.labels.attendee_why).
+    # line is worded at render time in the reader's language (flows.core.labels.attendee_why).
     why = fields.CharField(max_length=200, default="")
     response = fields.CharEnumField(
         AttendeeResponse, max_length=16, default=AttendeeResponse.PENDING

@@ -4,7 +4,7 @@ Every transition is a compare-and-set on the current status, so a late or
 doubled call changes nothing. Claiming on PostgreSQL uses
 `FOR UPDATE SKIP LOCKED`, so several dispatchers never take the same row;
 SQLite drops that clause and relies on a single dispatcher (see
-`bot.dispatcher`).
+`bot.outbox.dispatcher`).
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from tortoise.context import TortoiseContext, tortoise_test_context
 
 from bot.config import load_settings
 from bot.process import FlerpartProcess
-from flows.clock import clock
+from flows.core.clock import clock
 from storage.db import MODELS_MODULE, apply_migrations, tortoise_config
 
 PG_ADMIN_URL = os.environ.get("FLERPART_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432/test")

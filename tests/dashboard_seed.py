@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 import aiohttp
 
 from bot.process import FlerpartProcess
-from flows import web_auth
-from flows.clock import clock
+from flows.core.clock import clock
+from flows.staff import web_auth
 from storage.models import (
     ActionItem,
     Attendee,

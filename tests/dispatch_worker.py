@@ -10,9 +10,9 @@ import asyncio
 import os
 import sys
 
-from bot.dispatcher import Dispatcher, DispatchRefused
-from bot.senders import Sent
-from flows.clock import clock
+from bot.outbox.dispatcher import Dispatcher, DispatchRefused
+from bot.outbox.senders import Sent
+from flows.core.clock import clock
 from storage.db import close_database, open_database
 from storage.models import Channel, OutboxMessage
 from storage.outbox import PENDING

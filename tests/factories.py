@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flows.info_page import issue_info_token
+from flows.participants.info_page import issue_info_token
 from storage.models import (
     Agency,
     Attendee,

@@ -3,7 +3,7 @@ batch that never finishes: the test SIGKILLs it there. Run as
 `python -m tests.report_race_worker DATABASE_URL`; prints `reported` once every
 message's report is recorded.
 
-The report is recorded the way the web route does it (`flows.delivery.record_status`,
+The report is recorded the way the web route does it (`flows.outbox.delivery.record_status`,
 in the same event loop), after the provider accepted the message and before the
 batch's `record_sent`. The last message's send never returns, so the batch is never
 recorded.
@@ -14,10 +14,10 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from bot.dispatcher import Dispatcher
-from bot.senders import Sent
-from flows.clock import clock
-from flows.delivery import record_status
+from bot.outbox.dispatcher import Dispatcher
+from bot.outbox.senders import Sent
+from flows.core.clock import clock
+from flows.outbox.delivery import record_status
 from storage.db import open_database
 from storage.models import Channel, OutboxMessage
 

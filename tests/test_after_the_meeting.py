@@ -1,4 +1,4 @@
-"""/after and the bot's own request for notes, driven through flows.convenor as the
+"""/after and the bot's own request for notes, driven through flows.meetings.convenor as the
 Telegram layer does (button presses by their data), on both databases.
 
 Who gets back to the person: never the person themself, the convenor always ("me"),
@@ -11,11 +11,11 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from flows import convenor
-from flows.clock import clock
-from flows.dialog import Reply
-from flows.i18n import use_locale
-from flows.templates import render
+from flows.core.clock import clock
+from flows.core.dialog import Reply
+from flows.core.i18n import use_locale
+from flows.meetings import convenor
+from flows.participants.templates import render
 from storage.models import (
     Attendee,
     Meeting,

@@ -12,8 +12,8 @@ import aiohttp
 import pytest
 
 from bot.process import FlerpartProcess
-from flows import limits
-from flows.api_tokens import create_token
+from flows.core import limits
+from flows.staff.api_tokens import create_token
 from storage.models import ApiToken, Attendee, Meeting, MeetingStatus, Person
 from tests.chat_driver import Chat
 from tests.conftest import local_process

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.api_tokens import create_token
+from flows.staff.api_tokens import create_token
 from tests.conftest import local_process
 from tests.dashboard_seed import seed
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from flows.attention import Concern, attention
-from flows.scope import for_staff
+from flows.followup.attention import Concern, attention
+from flows.staff.scope import for_staff
 from storage.models import Attendee, AttendeeResponse, AttendeeRole, Person
 from tests import factories
 

@@ -9,8 +9,8 @@ import pytest
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
-from bot.info_routes import TEMPLATES_DIR, environment
-from flows.i18n import LOCALES_DIR, SUPPORTED, ngettext, translations, use_locale
+from bot.web.info_routes import TEMPLATES_DIR, environment
+from flows.core.i18n import LOCALES_DIR, SUPPORTED, ngettext, translations, use_locale
 
 ROOT = Path(__file__).resolve().parent.parent
 

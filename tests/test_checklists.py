@@ -1,6 +1,6 @@
 import pytest
 
-from flows.checklists import item, items, progress, progress_bar
+from flows.meetings.checklists import item, items, progress, progress_bar
 from storage.models import Checklist, TickState
 
 

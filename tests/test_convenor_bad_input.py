@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.process import FlerpartProcess
-from flows.clock import clock
+from flows.core.clock import clock
 from storage.models import (
     Meeting,
     MeetingStatus,

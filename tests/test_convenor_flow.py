@@ -10,11 +10,11 @@ from contextlib import asynccontextmanager
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.convenor_handlers import ask_for_overdue_notes
 from bot.process import FlerpartProcess
-from flows import checklists
-from flows.clock import clock
-from flows.onboarding import create_invitation
+from bot.telegram.convenor_handlers import ask_for_overdue_notes
+from flows.core.clock import clock
+from flows.meetings import checklists
+from flows.staff.onboarding import create_invitation
 from storage.models import (
     ActionItem,
     Attendee,

@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 
 from bot.process import FlerpartProcess
-from flows import digest
+from flows.followup import digest
 from storage.models import ActionItem, Meeting, OutboxMessage, StaffUser
 from tests.chat_driver import Chat
 from tests.conftest import local_process

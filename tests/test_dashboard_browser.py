@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.process import FlerpartProcess
-from flows import web_auth
-from flows.clock import clock
+from flows.core.clock import clock
+from flows.staff import web_auth
 from storage.models import StaffUser
 from tests.browser import artifact, chromium_page  # noqa: F401 - a fixture
 from tests.conftest import local_process

@@ -12,10 +12,10 @@ from datetime import timedelta
 import aiohttp
 import pytest
 
-from bot.dashboard_auth import LOGIN_COOKIE, SESSION_COOKIE
 from bot.process import FlerpartProcess
-from flows import web_auth
-from flows.clock import clock
+from bot.web.dashboard_auth import LOGIN_COOKIE, SESSION_COOKIE
+from flows.core.clock import clock
+from flows.staff import web_auth
 from storage.models import AuditEvent, WebSession
 from tests.conftest import local_process
 from tests.dashboard_seed import PHONE, World, logged_in, login_form_value, seed

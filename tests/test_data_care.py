@@ -8,7 +8,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from flows import person_data, retention
+from flows.care import person_data, retention
 from storage.db import apply_migrations
 from storage.models import (
     ActionItem,
@@ -214,7 +214,7 @@ def test_person_export_and_erase_from_the_command_line(tmp_path):
 
 
 async def test_no_message_is_planned_for_a_person_without_a_recorded_consent(db):
-    from flows.campaign import schedule_information, schedule_reminders
+    from flows.outbox.campaign import schedule_information, schedule_reminders
 
     staff = await convenor()
     meeting = await meeting_with_attendees(NOW + timedelta(days=7), staff, consented=False)
@@ -231,7 +231,7 @@ async def test_no_message_is_planned_for_a_person_without_a_recorded_consent(db)
 
 async def test_the_periodic_upkeep_runs_retention_once_per_day_of_the_clock(tmp_path):
     from bot.periodic import maintain_outbox
-    from flows.clock import clock
+    from flows.core.clock import clock
     from tests.conftest import local_process
 
     clock.set(NOW)
@@ -249,7 +249,7 @@ async def test_the_daily_upkeep_gives_sqlite_its_planner_statistics(tmp_path):
     from tortoise import connections
 
     from bot.periodic import maintain_outbox
-    from flows.clock import clock
+    from flows.core.clock import clock
     from tests.conftest import local_process
 
     clock.set(NOW)

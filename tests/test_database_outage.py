@@ -10,8 +10,8 @@ import aiohttp
 import asyncpg
 import pytest
 
-from flows.campaign import schedule_reminders
-from flows.clock import clock
+from flows.core.clock import clock
+from flows.outbox.campaign import schedule_reminders
 from storage.models import OutboxMessage, OutboxStatus
 from tests.conftest import PG_ADMIN_URL, PG_TEST_DB, eventually, local_process
 from tests.factories import convenor, meeting_with_attendees

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from tortoise.context import TortoiseContext
 
-from flows.clock import clock
-from flows.delivery import record_status
+from flows.core.clock import clock
+from flows.outbox.delivery import record_status
 from storage import outbox
 from storage.db import apply_migrations, tortoise_config
 from storage.models import Channel, OutboxMessage, OutboxStatus, StaffRole, StaffUser, Team

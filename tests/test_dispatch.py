@@ -15,14 +15,14 @@ import pytest
 
 from bot.config import load_settings
 from bot.process import FlerpartProcess
-from flows.campaign import (
+from flows.core.clock import clock
+from flows.outbox.campaign import (
     schedule_follow_up,
     schedule_information,
     schedule_reminders,
     schedule_survey,
 )
-from flows.clock import clock
-from flows.delivery import record_status
+from flows.outbox.delivery import record_status
 from storage.db import apply_migrations
 from storage.models import (
     ActionItem,

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.process import FlerpartProcess
-from flows.clock import clock
+from flows.core.clock import clock
 from storage.models import Channel, OutboxMessage, Person, StaffRole, StaffUser, Team
 from tests.conftest import local_process
 

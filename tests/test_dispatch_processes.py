@@ -16,14 +16,14 @@ from pathlib import Path
 import pytest
 from tortoise.context import TortoiseContext
 
-from bot.dispatcher import Dispatcher
-from flows.clock import clock
+from bot.outbox.dispatcher import Dispatcher
+from flows.core.clock import clock
 from storage.db import apply_migrations, tortoise_config
 from storage.models import Channel, OutboxMessage, StaffRole, StaffUser, Team
 from tests.conftest import run_in_thread, truncate_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
-# The stated duplicate bound per kill (README, bot/dispatcher.py): one batch per
+# The stated duplicate bound per kill (README, bot/outbox/dispatcher.py): one batch per
 # channel, recorded in one transaction when its last send returns. The worker
 # dispatches one channel, so one batch.
 BATCH_SIZE = inspect.signature(Dispatcher).parameters["batch_size"].default

@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.process import FlerpartProcess
-from flows.campaign import schedule_reminders
-from flows.clock import clock
-from flows.i18n import use_locale
-from flows.meeting_words import caution_lines
+from flows.core.clock import clock
+from flows.core.i18n import use_locale
+from flows.meetings.meeting_words import caution_lines
+from flows.outbox.campaign import schedule_reminders
 from storage.models import (
     Agency,
     Attendee,

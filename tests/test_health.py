@@ -3,7 +3,7 @@ from tortoise.context import TortoiseContext
 
 from bot.config import load_settings
 from bot.services import Services
-from bot.web import make_web_app
+from bot.web.app import make_web_app
 from storage.db import tortoise_config
 
 

@@ -13,8 +13,8 @@ import pytest
 from icalendar import Calendar
 
 from bot.process import FlerpartProcess
-from flows import info_page, templates
-from flows.clock import clock
+from flows.core.clock import clock
+from flows.participants import info_page, templates
 from storage.models import (
     Agency,
     Attendee,
@@ -177,7 +177,7 @@ async def test_an_unknown_token_is_a_404_page(process):
 
 
 class Watched:
-    """Stands in for a model inside flows.info_page and counts its use."""
+    """Stands in for a model inside flows.participants.info_page and counts its use."""
 
     def __init__(self, model: type) -> None:
         self.model = model

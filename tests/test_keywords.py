@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flows.keywords import Keyword, keyword
+from flows.participants.keywords import Keyword, keyword
 
 
 @pytest.mark.parametrize(

@@ -19,10 +19,10 @@ import pytest
 from tortoise.migrations.api import migrate
 
 from bot.process import FlerpartProcess
-from flows import info_page
-from flows.clock import clock
-from flows.i18n import _, use_locale
-from flows.templates import render
+from flows.core.clock import clock
+from flows.core.i18n import _, use_locale
+from flows.participants import info_page
+from flows.participants.templates import render
 from storage.db import apply_migrations, tortoise_config
 from storage.models import (
     ActionItem,
@@ -234,8 +234,8 @@ async def test_the_arabic_page_has_no_swedish_system_text(db):
 
 
 async def test_the_new_flow_stores_no_translated_text_for_the_person(db):
-    from flows.dialog import Answer
-    from flows.meeting_form import MeetingForm
+    from flows.core.dialog import Answer
+    from flows.meetings.meeting_form import MeetingForm
     from storage.models import ConversationState
 
     karin = await StaffUser.get_or_none(telegram_user_id=KARIN) or await convenor(KARIN)
@@ -300,8 +300,8 @@ def _insert(con: sqlite3.Connection, table: str, **values: object) -> int:
 
 
 async def test_editing_the_purpose_drops_the_stale_version_and_asks_again(db):
-    from flows.dialog import Answer, Finish, Next
-    from flows.meeting_form import MeetingForm
+    from flows.core.dialog import Answer, Finish, Next
+    from flows.meetings.meeting_form import MeetingForm
     from storage.models import ConversationState
 
     meeting = await a_meeting("en")
@@ -322,7 +322,7 @@ async def test_editing_the_purpose_drops_the_stale_version_and_asks_again(db):
 
 
 async def test_retention_removes_the_words_given_in_the_persons_language(db):
-    from flows import retention
+    from flows.care import retention
 
     meeting = await a_meeting("en")
     meeting.person_texts = {"purpose": {"en": EN_PURPOSE}, "decisions": {"en": "In April."}}

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from flows.guard_rails import Caution, Seat, cautions
-from flows.lix import lix
+from flows.core.guard_rails import Caution, Seat, cautions
+from flows.core.lix import lix
 from storage.models import Agency, AttendeeResponse, AttendeeRole
 
 PLAIN = "Vi ska prata om ditt arbete. Vi gör en plan. Du bestämmer med oss."

@@ -10,7 +10,7 @@ from tortoise.context import TortoiseContext
 from tortoise.migrations.api import migrate
 from tortoise.migrations.autodetector import MigrationAutodetector
 
-from flows.info_page import InfoView, info_for
+from flows.participants.info_page import InfoView, info_for
 from storage.db import apply_migrations, close_database, open_database, tortoise_config
 from storage.models import InfoLink
 

@@ -1,8 +1,8 @@
 from datetime import timedelta
 
-from flows import onboarding
-from flows.clock import Clock
-from flows.onboarding import StartOutcome, create_invitation
+from flows.core.clock import Clock
+from flows.staff import onboarding
+from flows.staff.onboarding import StartOutcome, create_invitation
 from storage.models import AuditEvent, Invitation, StaffRole, StaffUser
 
 

@@ -12,11 +12,11 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from flows import survey
-from flows.keywords import Keyword, keyword
-from flows.phone import InvalidPhone, mask, to_e164
-from flows.staff import read_button, read_meeting_button
-from flows.when_parser import MAX_INPUT, Refused, WhenProblem, parse_day, parse_when
+from flows.core.conversation import read_button, read_meeting_button
+from flows.core.phone import InvalidPhone, mask, to_e164
+from flows.meetings.when_parser import MAX_INPUT, Refused, WhenProblem, parse_day, parse_when
+from flows.participants import survey
+from flows.participants.keywords import Keyword, keyword
 from storage.models import ConversationState
 
 STHLM = ZoneInfo("Europe/Stockholm")

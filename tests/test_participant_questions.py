@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.process import FlerpartProcess
-from flows import participant_link, survey
-from flows.campaign import schedule_information, schedule_reminders, schedule_survey
-from flows.clock import clock
+from flows.core.clock import clock
+from flows.outbox.campaign import schedule_information, schedule_reminders, schedule_survey
+from flows.participants import participant_link, survey
 from storage.models import (
     Attendee,
     AttendeeResponse,

@@ -11,12 +11,12 @@ from zoneinfo import ZoneInfo
 import pyphen
 import pytest
 
-from flows import survey
-from flows.i18n import _, use_locale
-from flows.lix import lix
-from flows.meeting_time import when
-from flows.sms_parts import gsm7_safe, sms_parts
-from flows.templates import render
+from flows.core.i18n import _, use_locale
+from flows.core.lix import lix
+from flows.core.meeting_time import when
+from flows.participants import survey
+from flows.participants.sms_parts import gsm7_safe, sms_parts
+from flows.participants.templates import render
 from storage.models import (
     ActionItem,
     Agency,

@@ -4,7 +4,7 @@ import logging
 import pytest
 
 from bot.logs import FORMAT, MaskingFormatter, MaskPhoneNumbers
-from flows.phone import InvalidPhone, mask, mask_in_text, to_e164
+from flows.core.phone import InvalidPhone, mask, mask_in_text, to_e164
 
 
 @pytest.mark.parametrize(
@@ -78,7 +78,7 @@ def test_mask_in_text_masks_numbers_in_every_common_format():
         "2026-12-02 09:49:21,123",
         "2026-12-02T09:49:21.012345+00:00",
         "message 12345678 is now delivered",
-        'File "/app/bot/web.py", line 1034, in twilio_sms',
+        'File "/app/bot/web/app.py", line 1034, in twilio_sms',
         "at 0x7f1234567890",
         "MessageSid SM0123456789abcdef0123456789abcdef",
         "o=99999999999999999999",

@@ -14,10 +14,10 @@ from aiohttp.test_utils import TestServer
 from twilio.request_validator import RequestValidator
 
 from bot.config import load_settings
+from bot.local.standins.telegram_api import TelegramStandIn
 from bot.process import FlerpartProcess
-from bot.standins.telegram_api import TelegramStandIn
-from flows.clock import clock
-from flows.onboarding import create_invitation
+from flows.core.clock import clock
+from flows.staff.onboarding import create_invitation
 from storage.db import apply_migrations
 from storage.models import (
     Channel,

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.process import FlerpartProcess
-from flows.campaign import schedule_reminders
-from flows.clock import clock
+from flows.core.clock import clock
+from flows.outbox.campaign import schedule_reminders
 from storage.models import (
     Attendee,
     AttendeeResponse,

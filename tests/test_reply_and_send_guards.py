@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flows import info_page, own_words
-from flows.clock import clock
-from flows.i18n import use_locale
-from flows.meeting_card import make_texts_plain, preview, sms_facts
-from flows.outbox import Skip, compose
-from flows.replies import handle_reply, next_attendance
+from flows.core import own_words
+from flows.core.clock import clock
+from flows.core.i18n import use_locale
+from flows.meetings.meeting_card import make_texts_plain, preview, sms_facts
+from flows.participants import info_page
+from flows.participants.compose import Skip, compose
+from flows.participants.replies import handle_reply, next_attendance
 from storage.models import (
     Attendee,
     AttendeeResponse,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from flows.keywords import Keyword, _lexicon, keyword, says_not_coming
+from flows.participants.keywords import Keyword, _lexicon, keyword, says_not_coming
 
 YES = [
     "Jo då",

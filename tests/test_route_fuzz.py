@@ -36,11 +36,11 @@ from twilio.request_validator import RequestValidator
 from bot.config import Settings
 from bot.local_mode import LOCAL_BOT_TOKEN, LOCAL_TWILIO_SID, TWILIO_STANDIN_PATH
 from bot.services import Services
-from bot.twilio_client import basic_auth_header
-from bot.web import make_web_app
-from flows import web_auth
-from flows.api_tokens import create_token
-from flows.clock import clock
+from bot.sms.twilio_client import basic_auth_header
+from bot.web.app import make_web_app
+from flows.core.clock import clock
+from flows.staff import web_auth
+from flows.staff.api_tokens import create_token
 from storage.models import InboundMessage, StaffRole, StaffUser, Team
 from tests.conftest import local_process
 

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from flows.schedule import (
+from flows.outbox.schedule import (
     REMINDER_TWO_DAYS,
     REMINDER_TWO_HOURS,
     SURVEY,

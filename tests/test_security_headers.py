@@ -9,12 +9,12 @@ from datetime import timedelta
 import aiohttp
 import pytest
 
-from bot import info_routes
 from bot.process import FlerpartProcess
-from bot.security_headers import BASELINE
-from flows import web_auth
-from flows.api_tokens import create_token
-from flows.clock import clock
+from bot.web import info_routes
+from bot.web.security_headers import BASELINE
+from flows.core.clock import clock
+from flows.staff import web_auth
+from flows.staff.api_tokens import create_token
 from tests.conftest import local_process
 from tests.factories import convenor, meeting_with_attendees, page_token
 

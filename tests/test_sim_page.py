@@ -15,12 +15,12 @@ from aiohttp.test_utils import TestServer
 from playwright.async_api import expect
 
 from bot.config import load_settings
+from bot.local.standins.telegram_api import TelegramStandIn
 from bot.process import FlerpartProcess
-from bot.standins.telegram_api import TelegramStandIn
-from flows.clock import clock
-from flows.demo import create_demo
-from flows.demo_view import DEMO_CONVENOR_USER_ID, SIM_NAMES
-from flows.schedule import is_working_day
+from flows.core.clock import clock
+from flows.outbox.schedule import is_working_day
+from flows.simulator.demo import create_demo
+from flows.simulator.demo_view import DEMO_CONVENOR_USER_ID, SIM_NAMES
 from storage.db import apply_migrations
 from storage.models import (
     ActionItem,
@@ -39,7 +39,7 @@ from tests.sim_driver import SimPage, sim_api
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 MONDAY_9 = datetime(2027, 3, 1, 9, 0, tzinfo=STOCKHOLM)  # the demo meeting: Monday 8 March
-AMINA = "+46701740605"  # the person in focus of flows/demo_meeting.json
+AMINA = "+46701740605"  # the person in focus of flows/simulator/demo_meeting.json
 TOKEN = "1000000002:configured-token"
 
 

@@ -15,10 +15,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.process import FlerpartProcess
-from flows import meeting_card
-from flows.clock import clock
-from flows.i18n import use_locale
-from flows.sms_parts import sms_parts
+from flows.core.clock import clock
+from flows.core.i18n import use_locale
+from flows.meetings import meeting_card
+from flows.participants.sms_parts import sms_parts
 from storage.models import Attendee, AttendeeResponse, Meeting, Person
 from tests.chat_driver import Chat
 from tests.conftest import local_process

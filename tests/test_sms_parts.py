@@ -4,7 +4,7 @@ import pytest
 from babel.dates import format_time
 from babel.numbers import format_decimal
 
-from flows.sms_parts import gsm7_safe, sms_parts
+from flows.participants.sms_parts import gsm7_safe, sms_parts
 
 
 @pytest.mark.parametrize(

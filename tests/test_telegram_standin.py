@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestServer
 from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, RetryAfter
 
-from bot.standins.telegram_api import TelegramStandIn
+from bot.local.standins.telegram_api import TelegramStandIn
 
 TOKEN = "123456:stand-in-test"
 

@@ -11,11 +11,11 @@ from datetime import timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from flows import meeting_intake
-from flows.clock import clock
-from flows.inbound import handle_sms
-from flows.sms_parts import GSM7_BASIC, GSM7_EXTENSION, sms_parts
-from flows.text_clean import clean
+from flows.core.clock import clock
+from flows.core.text_clean import clean
+from flows.meetings import meeting_intake
+from flows.participants.inbound import handle_sms
+from flows.participants.sms_parts import GSM7_BASIC, GSM7_EXTENSION, sms_parts
 from storage.models import AttendeeRole, InboundMessage, Meeting, Person, Team
 
 MANY = settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])

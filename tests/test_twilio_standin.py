@@ -15,9 +15,9 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from bot.standins.twilio_api import TwilioStandIn
-from bot.twilio_client import close_twilio_client, make_twilio_client
-from flows.sms_parts import sms_parts
+from bot.local.standins.twilio_api import TwilioStandIn
+from bot.sms.twilio_client import close_twilio_client, make_twilio_client
+from flows.participants.sms_parts import sms_parts
 
 SID, TOKEN = "AC" + "a" * 32, "stand-in-auth-token"
 OURS = "+46700000000"

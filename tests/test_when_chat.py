@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.process import FlerpartProcess
-from flows import convenor as convenor_flows
-from flows.clock import clock
-from flows.i18n import use_locale
-from flows.onboarding import create_invitation
+from flows.core.clock import clock
+from flows.core.i18n import use_locale
+from flows.meetings import convenor as convenor_flows
+from flows.staff.onboarding import create_invitation
 from storage.models import ConversationState, Meeting, StaffRole
 from tests.chat_driver import Chat
 from tests.conftest import local_process

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from flows.when_parser import Refused, WhenProblem, parse_day, parse_when
+from flows.meetings.when_parser import Refused, WhenProblem, parse_day, parse_when
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 # Monday 23 November 2026, 09:30 in Stockholm.

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flows.i18n import use_locale
-from flows.meeting_form import read_when, when_confirmation, when_problem
-from flows.when_parser import (
+from flows.core.i18n import use_locale
+from flows.meetings.meeting_form import read_when, when_confirmation, when_problem
+from flows.meetings.when_parser import (
     MONTHS,
     NUMBER_WORDS,
     UNITS,

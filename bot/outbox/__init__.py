@@ -1,0 +1,5 @@
+"""Sending what the outbox says is due: the dispatcher (claims, pacing, retries, records)
+and the two senders (Telegram, Twilio) with their errors sorted into retry or give up.
+
+May import: storage, flows, bot.config, bot.logs, bot.sms.
+"""

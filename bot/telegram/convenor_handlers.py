@@ -1,0 +1,171 @@
+"""The convenor's flows in Telegram: commands, typed answers and button presses.
+
+Routing only: `flows.meetings.convenor` decides, this module turns its replies into
+Telegram messages (inline keyboards, edits of the pressed message).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.telegram.staff_commands import staff_only
+from flows.core.clock import clock
+from flows.core.dialog import Reply
+from flows.core.i18n import _, use_locale
+from flows.meetings import convenor
+from storage.models import StaffUser
+
+log = logging.getLogger(__name__)
+TELEGRAM_TEXT_LIMIT = 4096
+ASK_FOR_NOTES_EVERY = 60  # seconds
+
+
+def _markup(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
+            for row in reply.buttons
+        ]
+    )
+
+
+def _text(reply: Reply) -> str:
+    if len(reply.text) <= TELEGRAM_TEXT_LIMIT:
+        return reply.text
+    return reply.text[: TELEGRAM_TEXT_LIMIT - 1] + "…"
+
+
+async def show(update: Update, replies: list[Reply]) -> None:
+    """Sends the replies in order; an `edit` reply replaces the pressed message."""
+    query, chat = update.callback_query, update.effective_chat
+    assert chat is not None
+    for reply in replies:
+        if reply.edit and query is not None and query.message is not None:
+            try:
+                await query.edit_message_text(_text(reply), reply_markup=_markup(reply))
+                continue
+            except BadRequest as error:  # unchanged, or too old to edit: send it anew
+                if "not modified" in str(error).lower():
+                    continue
+        await chat.send_message(_text(reply), reply_markup=_markup(reply))
+
+
+def wake_dispatcher(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A flow may have put messages in the outbox: send them now, not at the next poll."""
+    services = context.application.bot_data.get("services")
+    if services is not None and services.dispatcher is not None:
+        services.dispatcher.wake()
+
+
+def _command(flow_command):
+    @staff_only
+    async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE, staff: StaffUser) -> None:
+        await show(update, await flow_command(staff))
+        wake_dispatcher(context)
+
+    return handler
+
+
+@staff_only
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, staff: StaffUser) -> None:
+    message = update.effective_message
+    await show(update, await convenor.on_text(staff, message.text or ""))
+    wake_dispatcher(context)
+
+
+@staff_only
+async def on_not_text(update: Update, context: ContextTypes.DEFAULT_TYPE, staff: StaffUser) -> None:
+    await update.effective_message.reply_text(_("I can only read text. Please write it."))
+
+
+async def _pressed(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, replies: list[Reply] | None
+) -> None:
+    query = update.callback_query
+    if replies is None:
+        await query.answer(_("This button is out of date."))
+        return
+    await show(update, replies)
+    wake_dispatcher(context)
+    await query.answer()  # last: the spinner on the button ends when all is shown
+
+
+@staff_only
+async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, staff: StaffUser) -> None:
+    await _pressed(
+        update, context, await convenor.on_answer(staff, update.callback_query.data or "")
+    )
+
+
+@staff_only
+async def on_meeting_button(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, staff: StaffUser
+) -> None:
+    data = update.callback_query.data or ""
+    await _pressed(update, context, await convenor.on_meeting_button(staff, data))
+
+
+async def ask_for_overdue_notes(bot: Bot) -> int:
+    """Asks each convenor for the notes of their meetings that have ended; returns how many."""
+    asked = 0
+    for meeting in await convenor.meetings_awaiting_notes(clock.now()):
+        staff = meeting.convenor
+        with use_locale(staff.language):
+            reply = await convenor.ask_for_notes(meeting)
+            if reply is None:
+                continue  # another run asked already
+            try:
+                await bot.send_message(
+                    staff.telegram_user_id, reply.text, reply_markup=_markup(reply)
+                )
+                asked += 1
+            except Exception:  # one unreachable convenor must not stop the others
+                log.warning("could not ask staff user %s for notes", staff.id, exc_info=True)
+    return asked
+
+
+async def _ask_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    if context.application.bot_data["services"].telegram_problem is not None:
+        return  # asking marks the meeting asked: wait until the question can go out
+    await ask_for_overdue_notes(context.bot)
+
+
+def add_convenor_handlers(application: Application) -> None:
+    commands = {
+        "new": convenor.new,
+        "prep": convenor.prep,
+        "run": convenor.run,
+        "after": convenor.after,
+        "meetings": convenor.meetings,
+    }
+    for name, flow_command in commands.items():
+        application.add_handler(CommandHandler(name, _command(flow_command)))
+    application.add_handler(CallbackQueryHandler(on_answer, pattern=r"^v\d+:a:"))
+    application.add_handler(CallbackQueryHandler(on_meeting_button, pattern=r"^m\d+:"))
+    private = filters.ChatType.PRIVATE & ~filters.UpdateType.EDITED
+    application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, on_text))
+    application.add_handler(MessageHandler(private & ~filters.TEXT & ~filters.COMMAND, on_not_text))
+
+
+def add_convenor_jobs(application: Application) -> None:
+    assert application.job_queue is not None
+    application.job_queue.run_repeating(
+        _ask_job,
+        interval=ASK_FOR_NOTES_EVERY,
+        first=ASK_FOR_NOTES_EVERY,
+        name="ask-for-notes",
+        job_kwargs={"misfire_grace_time": None, "coalesce": True},
+    )

@@ -1,0 +1,148 @@
+"""The one aiohttp server: health probe, Telegram webhook, Twilio webhooks."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import re
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+from telegram import Update
+from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
+
+from bot.logs import quiet_client_errors
+from bot.services import SERVICES, Services
+from bot.web.api_routes import add_api_routes
+from bot.web.dashboard_routes import add_dashboard_routes
+from bot.web.info_routes import add_info_routes
+from bot.web.security_headers import add_security_headers
+from bot.web.web_input import read_form, read_json_object, whole_number
+from flows.core.phone import is_e164
+from flows.outbox import delivery
+from flows.participants import inbound
+from storage.db import healthy
+
+log = logging.getLogger(__name__)
+
+_PROVIDER_ID = re.compile(r"[A-Za-z0-9]{1,64}")  # Twilio's: SM + 32 hex digits
+# Another channel's address (whatsapp:+46..., messenger:123...): a person, but not by SMS.
+_CHANNEL_ADDRESS = re.compile(r"[a-z][a-z0-9-]{1,19}:[^\s]{1,64}")
+_ERROR_CODE = re.compile(r"[0-9]{1,16}")
+MAX_BODY_BYTES = 256 * 1024  # webhooks are small; anything larger is a clean 413
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """200 when all is well; 503 with the reason when the database or Telegram is out
+    (the server itself goes on: webhooks are still taken, inbound SMS stored)."""
+    if not await healthy():
+        return web.json_response({"status": "database unavailable"}, status=503)
+    problem = request.app[SERVICES].telegram_problem
+    if problem is not None:
+        return web.json_response({"status": "degraded", "reason": problem}, status=503)
+    return web.json_response({"status": "ok"})
+
+
+async def telegram_webhook(request: web.Request) -> web.Response:
+    services = request.app[SERVICES]
+    expected = services.settings.telegram_webhook_secret or ""
+    given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+    if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
+        raise web.HTTPForbidden(text="forbidden")
+    data = await read_json_object(request)
+    if not isinstance(data.get("update_id"), int):
+        raise web.HTTPBadRequest(text="not a Telegram update")
+    application = services.telegram
+    try:
+        update = Update.de_json(data, application.bot)
+    except Exception:  # PTB checks nothing: any shape error of the update surfaces here
+        raise web.HTTPBadRequest(text="not a Telegram update") from None
+    # Answer at once; PTB's own worker processes the queue.
+    await application.update_queue.put(update)
+    return web.Response(text="ok")
+
+
+def twilio_signed(
+    handler: Callable[[web.Request, dict[str, str]], Awaitable[web.StreamResponse]],
+) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """403 unless X-Twilio-Signature matches PUBLIC_BASE_URL + path and the form.
+
+    Twilio posts urlencoded forms only: anything else is refused before the check."""
+
+    async def checked(request: web.Request) -> web.StreamResponse:
+        signature = request.headers.get("X-Twilio-Signature", "")
+        form = await read_form(request, types=("application/x-www-form-urlencoded",))
+        # The URL Twilio signed is our public one, never what a proxy forwarded.
+        services = request.app[SERVICES]
+        url = services.public_url + request.raw_path
+        validator = RequestValidator(services.twilio_auth_token)
+        if not signature or not validator.validate(url, form, signature):
+            log.warning("rejected a Twilio request with a missing or wrong signature")
+            raise web.HTTPForbidden(text="forbidden")
+        return await handler(request, form)
+
+    return checked
+
+
+def _message_sid(form: dict[str, str]) -> str:
+    sid = form.get("MessageSid", "")
+    if not _PROVIDER_ID.fullmatch(sid):
+        raise web.HTTPBadRequest(text="MessageSid must be 1-64 letters and digits")
+    return sid
+
+
+def _twiml(reply: str | None) -> web.Response:
+    response = MessagingResponse()
+    if reply:
+        response.message(reply)
+    return web.Response(text=str(response), content_type="text/xml")
+
+
+@twilio_signed
+async def twilio_sms(request: web.Request, form: dict[str, str]) -> web.Response:
+    sid, sender = _message_sid(form), form.get("From", "")
+    if not sender:
+        raise web.HTTPBadRequest(text="MessageSid and From are required")
+    services = request.app[SERVICES]
+    # Any sender is recorded once (a repeat is ignored); only a phone number can be a
+    # person of ours. Another channel's address gets the unknown-number answer.
+    reply = await inbound.handle_sms(
+        sid, sender, form.get("Body", ""), services.settings.default_locale
+    )
+    if services.dispatcher is not None:
+        services.dispatcher.wake()  # a reply may have news for the convenor: now, not later
+    if not is_e164(sender) and not _CHANNEL_ADDRESS.fullmatch(sender):
+        reply = None  # a short code, an alphanumeric sender or garbage: nobody to answer
+    return _twiml(reply)
+
+
+@twilio_signed
+async def twilio_status(request: web.Request, form: dict[str, str]) -> web.Response:
+    sid, status = _message_sid(form), form.get("MessageStatus", "")
+    if not status:
+        raise web.HTTPBadRequest(text="MessageSid and MessageStatus are required")
+    error_code = form.get("ErrorCode", "")
+    await delivery.record_status(
+        sid,
+        status,
+        error_code if _ERROR_CODE.fullmatch(error_code) else None,
+        whole_number(request.query.get("o")),
+    )
+    return web.Response(status=204)
+
+
+def make_web_app(services: Services) -> web.Application:
+    quiet_client_errors()
+    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    app[SERVICES] = services
+    add_security_headers(app)  # every answer, aiohttp's own error pages too
+    app.router.add_get("/healthz", healthz)
+    app.router.add_post("/twilio/sms", twilio_sms)
+    app.router.add_post("/twilio/status", twilio_status)
+    add_info_routes(app)  # the participant's page /i/<token>
+    add_dashboard_routes(app)  # the coordinator view /dashboard
+    add_api_routes(app)  # the JSON API /api
+    if services.settings.telegram_webhook:
+        app.router.add_post("/telegram/webhook", telegram_webhook)
+    return app

@@ -1,0 +1,68 @@
+"""Rendering for the dashboard: the shared Jinja environment, its headers, small helpers.
+
+Unlike the participant page, the dashboard posts forms (to itself only) and carries
+a session, so its policy allows `form-action 'self'`; scripts stay forbidden.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from bot.web.dashboard_auth import SESSION_KEY, csrf_field, locale_of
+from bot.web.info_routes import environment
+from bot.web.security_headers import with_policy
+from flows.core.i18n import use_locale
+
+HEADERS = with_policy(
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def local_time(moment: datetime | None, zone: str = "Europe/Stockholm") -> str:
+    if moment is None:
+        return "–"
+    return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
+
+
+def day(value: date | datetime | None) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, datetime):
+        return local_time(value)
+    return value.isoformat()
+
+
+def link(request: web.Request, path: str, **params: object) -> str:
+    """A dashboard URL that keeps an explicit ?lang=."""
+    query = {k: v for k, v in params.items() if v not in (None, "")}
+    if request.query.get("lang"):
+        query["lang"] = request.query["lang"]
+    return path + ("?" + urlencode(query) if query else "")
+
+
+def render(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
+    session = request.get(SESSION_KEY)
+    staff = session.staff_user if session else None
+    locale = locale_of(request, staff)
+    with use_locale(locale):  # flows' _() in the context's labels read this
+        html = (
+            environment(locale)
+            .get_template(template)
+            .render(
+                locale=locale,
+                direction="ltr",
+                staff=staff,
+                csrf=csrf_field(session) if session else "",
+                link=lambda path, **params: link(request, path, **params),
+                local_time=local_time,
+                day=day,
+                **context,
+            )
+        )
+    return web.Response(text=html, status=status, content_type="text/html", headers=HEADERS)

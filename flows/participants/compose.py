@@ -1,0 +1,161 @@
+"""What a due outbox row turns into at dispatch time, and what its failure means.
+
+What goes into the outbox, and when, is `flows.outbox.campaign`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from tortoise.transactions import in_transaction
+
+from flows.outbox.delivery import OPTED_OUT_ERROR, honour_provider_opt_out
+from flows.outbox.schedule import QuietHours
+from flows.participants import templates
+from storage import outbox
+from storage.models import (
+    ActionItem,
+    ActionStatus,
+    Attendee,
+    AttendeeResponse,
+    Channel,
+    MeetingStatus,
+    OutboxMessage,
+    OutboxStatus,
+    Person,
+)
+
+QUIET_HOURS = QuietHours()
+_CLOSED = (MeetingStatus.CANCELLED, MeetingStatus.MOVED)
+
+
+@dataclass(frozen=True)
+class Composed:
+    address: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Skip:
+    status: OutboxStatus  # cancelled or expired
+    reason: str
+
+
+@dataclass(frozen=True)
+class Defer:
+    until: datetime
+    reason: str
+
+
+async def _declined(message: OutboxMessage) -> bool:
+    """A no that arrived after this reminder was claimed (cancel_reminders missed it)."""
+    return await Attendee.exists(
+        meeting_id=message.meeting_id,
+        person_id=message.person_id,
+        response=AttendeeResponse.DECLINED,
+    )
+
+
+async def compose(message: OutboxMessage, now: datetime) -> Composed | Skip | Defer:
+    """Decides, at the last moment, whether and what to send."""
+    meeting = await message.meeting if message.meeting_id else None
+    stale_kind = message.kind in ("reminder", "info", "change")
+    if meeting is not None and meeting.status in _CLOSED and stale_kind:
+        return Skip(OutboxStatus.CANCELLED, f"meeting {meeting.status.value}")
+    if message.kind == "follow_up" and await _duty_done(message):
+        return Skip(OutboxStatus.CANCELLED, "already done")
+    if message.expires_at is not None and now >= message.expires_at:
+        return Skip(OutboxStatus.EXPIRED, "its moment passed")
+    address: str | None
+    if message.person_id is not None:
+        person = await message.person
+        if person.opted_out:
+            return Skip(OutboxStatus.CANCELLED, "the person opted out")
+        if message.kind == "reminder" and await _declined(message):
+            return Skip(OutboxStatus.CANCELLED, "the person said no")
+        if message.channel is Channel.SMS:
+            address = person.phone
+            # One number is one person: a STOP from it holds for every row that has it,
+            # also a row made later (the same person at a new meeting).
+            if address and await Person.exists(phone=address, opted_out_at__isnull=False):
+                return Skip(OutboxStatus.CANCELLED, "the number opted out")
+            tz = ZoneInfo(meeting.timezone if meeting else "Europe/Stockholm")
+            allowed = QUIET_HOURS.next_allowed(now, tz)
+            if allowed > now:
+                if message.expires_at is not None and allowed >= message.expires_at:
+                    return Skip(OutboxStatus.EXPIRED, "quiet hours until the meeting")
+                return Defer(allowed, "quiet hours")
+        else:
+            address = str(person.telegram_chat_id) if person.telegram_chat_id else None
+    elif message.staff_user_id is not None:
+        staff = await message.staff_user
+        address = str(staff.telegram_user_id) if staff.active else None
+    else:
+        address = None
+    if not address:
+        return Skip(OutboxStatus.CANCELLED, "no way to reach the recipient")
+    text = await templates.render(message, meeting)
+    return Composed(address, text)
+
+
+async def _duty_done(message: OutboxMessage) -> bool:
+    meeting = await message.meeting
+    if message.template.startswith("followup_feedback"):
+        return meeting.feedback_given_at is not None
+    item = await ActionItem.get_or_none(id=message.params.get("action_item_id"))
+    return item is None or item.status is not ActionStatus.OPEN
+
+
+async def notify_convenor_of_failure(message: OutboxMessage, reason: str, now: datetime) -> None:
+    """A failed message is news for the meeting's convenor, at once, by Telegram."""
+    if message.meeting_id is None or message.kind == "alert":
+        return
+    meeting = await message.meeting
+    if meeting.convenor_id is None:
+        return
+    convenor = await meeting.convenor
+    await OutboxMessage.get_or_create(
+        dedupe_key=f"alert:failed:{message.id}",
+        defaults={
+            "meeting": meeting,
+            "staff_user_id": convenor.id,
+            "channel": Channel.TELEGRAM,
+            "kind": "alert",
+            "template": "alert_failed",
+            "params": {"failed_id": message.id, "reason": reason[:200]},
+            "locale": convenor.language,
+            "due_at": now,
+            "next_attempt_at": now,
+        },
+    )
+
+
+async def fail(message: OutboxMessage, reason: str, code: str | None, now: datetime) -> bool:
+    """The row failed for good, and what that tells us about the person, in one
+    transaction: nobody sees the failure without its consequence (a reader once did).
+    True when this call made the change."""
+    async with in_transaction():
+        if not await outbox.mark_final(message.id, OutboxStatus.FAILED, reason, code):
+            return False
+        await _record_permanent_error(message, code, now)
+    return True
+
+
+async def _record_permanent_error(message: OutboxMessage, code: str | None, now: datetime) -> None:
+    """What a permanent error tells us about the person, recorded at once."""
+    if message.person_id is None:
+        return
+    if code == OPTED_OUT_ERROR:  # they replied STOP to Twilio: no contact at all
+        await honour_provider_opt_out(message.person_id, now)
+    elif code == "blocked":  # the bot is blocked: Telegram is no way to reach them
+        await Person.filter(id=message.person_id).update(telegram_unreachable_at=now)
+
+
+def backoff(attempts: int, retry_after: float | None = None) -> timedelta:
+    """30 s, 2 min, 8 min...; never sooner than the provider asked."""
+    base = timedelta(seconds=30 * 4 ** max(attempts - 1, 0))
+    if retry_after is not None:
+        return max(base, timedelta(seconds=retry_after))
+    return base
