@@ -5,6 +5,7 @@ fell due is seen now through the same code, not a minute later."""
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from bot.services import Services
 from bot.telegram.convenor_handlers import ask_for_overdue_notes
@@ -12,6 +13,7 @@ from flows.care import retention
 from flows.core.clock import clock
 from flows.participants import survey
 from storage.db import refresh_planner_statistics
+from storage.duties import claim_duty
 
 log = logging.getLogger(__name__)
 
@@ -24,12 +26,18 @@ async def expire_and_wake(services: Services) -> None:
     await survey.expire(now)
     if services.retention_day != now.date():
         services.retention_day = now.date()
-        done = await retention.anonymise_old_meetings(now, services.settings.retention_days)
-        if done:
-            log.info("retention: anonymised %d meeting(s)", done)
-        await refresh_planner_statistics()
+        # Once a day across replicas: the first to claim the day does it.
+        if await claim_duty("retention", now.date().isoformat(), now):
+            await _daily_upkeep(services, now)
     if services.dispatcher is not None:
         services.dispatcher.wake()
+
+
+async def _daily_upkeep(services: Services, now: datetime) -> None:
+    done = await retention.anonymise_old_meetings(now, services.settings.retention_days)
+    if done:
+        log.info("retention: anonymised %d meeting(s)", done)
+    await refresh_planner_statistics()
 
 
 async def maintain_outbox(services: Services) -> None:

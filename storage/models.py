@@ -520,3 +520,18 @@ class ApiToken(Model):
     label = fields.CharField(max_length=80, default="")
     created_at = fields.DatetimeField(auto_now_add=True)
     revoked_at = fields.DatetimeField(null=True)
+
+
+class DutyRun(Model):
+    """A periodic duty done for one period (retention for 2026-12-02): the unique pair
+    makes it happen once, however many replicas run the job at the same moment."""
+
+    id = fields.IntField(primary_key=True)
+    duty = fields.CharField(max_length=40)
+    period = fields.CharField(max_length=40)
+    owner = fields.CharField(max_length=120)  # host:pid of the replica that took it
+    claimed_at = fields.DatetimeField()
+
+    class Meta:
+        table = "duty_run"
+        unique_together = (("duty", "period"),)
