@@ -165,6 +165,14 @@ async def mark_final(
     return bool(updated)
 
 
+async def renew_claims(dispatcher_id: str, now: datetime) -> int:
+    """A live dispatcher's heartbeat: its in-flight claims are fresh again, so another
+    replica's `release_stale` never takes back what this one still holds."""
+    return await OutboxMessage.filter(
+        status=OutboxStatus.SENDING, claimed_by=dispatcher_id
+    ).update(claimed_at=now)
+
+
 async def release_stale(now: datetime, older_than: timedelta, alive: str | None = None) -> int:
     """Rows left in `sending` by a dispatcher that died go back to `scheduled`.
 

@@ -2,7 +2,8 @@
 
 Replicas start at the same moment in a rolling deploy: each runs the migrations at start,
 and only one may apply them. A periodic duty (retention and the planner statistics, once
-a day) is claimed by one replica for its period.
+a day) is claimed by one replica for its period. A live dispatcher's claims are renewed
+by its heartbeat, so another replica never takes back what it still holds.
 """
 
 from __future__ import annotations
@@ -16,9 +17,22 @@ from pathlib import Path
 
 import pytest
 
+from bot.outbox import dispatcher as dispatcher_module
+from bot.outbox.dispatcher import STALE_AFTER, Dispatcher
+from bot.outbox.senders import Sent
+from flows.core.clock import clock
+from storage import outbox
 from storage.duties import claim_duty
-from storage.models import DutyRun
-from tests.conftest import PG_ADMIN_URL, _pg_url
+from storage.models import (
+    Channel,
+    DutyRun,
+    OutboxMessage,
+    OutboxStatus,
+    StaffRole,
+    StaffUser,
+    Team,
+)
+from tests.conftest import PG_ADMIN_URL, _pg_url, eventually
 from tests.test_cli import clean_env
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,3 +103,62 @@ async def test_a_daily_duty_is_claimed_by_one_replica_per_day(db):
     assert sorted(claims) == [False, False, False, False, True]
     assert await claim_duty("retention", "2026-12-03", now)  # the next day is a new period
     assert await DutyRun.filter(duty="retention").count() == 2
+
+
+class HeldProvider:
+    """Accepts a message only when told to: a send that outlasts STALE_AFTER."""
+
+    def __init__(self) -> None:
+        self.started = asyncio.Event()
+        self.go_on = asyncio.Event()
+
+    async def send(self, address: str, text: str, *, outbox_id: int, buttons: object) -> Sent:
+        self.started.set()
+        await self.go_on.wait()
+        return Sent(f"held-{outbox_id}")
+
+
+@pytest.mark.postgres
+async def test_a_live_replicas_long_send_is_not_taken_back_by_another(db, monkeypatch):
+    """A send that takes longer than STALE_AFTER (provider timeouts, a long paced batch)
+    stays claimed by its live dispatcher: its heartbeat renews the claim, so another
+    replica's release_stale finds nothing to take back and nothing goes out twice."""
+    if not db.startswith("postgres"):
+        pytest.skip("SQLite has one dispatcher (a lock file); replicas share PostgreSQL")
+    monkeypatch.setattr(dispatcher_module, "HEARTBEAT_SECONDS", 0.05)
+    team = await Team.create(name="Replicas")
+    staff = await StaffUser.create(
+        telegram_user_id=4242, display_name="Karin Berg", role=StaffRole.CONVENOR, team=team
+    )
+    now = clock.now()
+    row = await OutboxMessage.create(
+        staff_user=staff,
+        channel=Channel.TELEGRAM,
+        kind="test",
+        template="plain_text",
+        params={"text": "Hej"},
+        locale="sv",
+        due_at=now,
+        next_attempt_at=now,
+    )
+    provider = HeldProvider()
+    dispatcher = Dispatcher({Channel.TELEGRAM: provider}, clock, database_url=db)
+    await dispatcher.start()
+    try:
+        await asyncio.wait_for(provider.started.wait(), 10)
+        clock.advance(STALE_AFTER * 3)  # the send has now lasted six minutes
+        later = clock.now()
+
+        async def renewed() -> bool:
+            claimed = await OutboxMessage.get(id=row.id)
+            return claimed.claimed_at is not None and claimed.claimed_at >= later
+
+        await eventually(renewed)
+        assert await outbox.release_stale(clock.now(), STALE_AFTER, alive="another") == 0
+        provider.go_on.set()
+    finally:
+        provider.go_on.set()
+        await dispatcher.stop()
+        clock.reset()
+    sent = await OutboxMessage.get(id=row.id)
+    assert sent.status is OutboxStatus.SENT and sent.attempts == 1
