@@ -67,7 +67,8 @@ async def test_a_page_link_sent_before_0005_still_works_and_its_plaintext_is_gon
             "created_at) VALUES (3, 7, 'person_in_focus', 'none', '', 'pending', 0, ?)",
             (starts.isoformat(),),
         )
-    assert await apply_migrations(url) == ["models.0005_info_tokens", "models.0006_lang"]
+    applied = await apply_migrations(url)
+    assert applied[:2] == ["models.0005_info_tokens", "models.0006_lang"]
     with sqlite3.connect(tmp_path / "old.sqlite3") as new:
         columns = [row[1] for row in new.execute("PRAGMA table_info(meeting)")]
         assert "info_token" not in columns
