@@ -8,9 +8,9 @@ import logging
 from datetime import datetime
 
 from bot.services import Services
-from bot.telegram.convenor_handlers import ask_for_overdue_notes
 from flows.care import retention
 from flows.core.clock import clock
+from flows.meetings import notes_request
 from flows.participants import survey
 from storage.db import refresh_planner_statistics
 from storage.duties import claim_duty
@@ -52,6 +52,5 @@ async def run_what_fell_due(services: Services) -> None:
 
     Not release_stale: a jump makes every claim look old, even one being sent
     right now, and releasing that would send it twice."""
+    await notes_request.queue_notes_requests(clock.now())
     await expire_and_wake(services)
-    if services.telegram is not None and services.telegram_problem is None:
-        await ask_for_overdue_notes(services.telegram.bot)

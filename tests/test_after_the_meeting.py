@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from flows.core.clock import clock
 from flows.core.dialog import Reply
 from flows.core.i18n import use_locale
-from flows.meetings import convenor
+from flows.meetings import convenor, notes_request
 from flows.participants.templates import render
 from storage.models import (
     Attendee,
@@ -132,7 +132,7 @@ async def test_notes_are_requested_only_for_meetings_whose_information_was_sent(
     sent = await _ended_meeting(staff, phones=("+46701740606",))
     sent.info_sent_at = sent.starts_at - timedelta(days=5)
     await sent.save()
-    due = await convenor.meetings_awaiting_notes(clock.now())
+    due = await notes_request.meetings_awaiting_notes(clock.now())
     assert [m.id for m in due] == [sent.id]
 
 

@@ -296,7 +296,7 @@ class Dispatcher:
         sender = self.senders[message.channel]
         try:
             result = await sender.send(
-                decision.address, decision.text, outbox_id=message.id, buttons=None
+                decision.address, decision.text, outbox_id=message.id, buttons=decision.buttons
             )
         except RetryLater as error:
             await self._retry_or_fail(message, str(error), error.retry_after)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import (
     Application,
@@ -22,8 +22,8 @@ from telegram.ext import (
 from bot.telegram.staff_commands import staff_only
 from flows.core.clock import clock
 from flows.core.dialog import Reply
-from flows.core.i18n import _, use_locale
-from flows.meetings import convenor
+from flows.core.i18n import _
+from flows.meetings import convenor, notes_request
 from storage.models import StaffUser
 
 log = logging.getLogger(__name__)
@@ -118,29 +118,11 @@ async def on_meeting_button(
     await _pressed(update, context, await convenor.on_meeting_button(staff, data))
 
 
-async def ask_for_overdue_notes(bot: Bot) -> int:
-    """Asks each convenor for the notes of their meetings that have ended; returns how many."""
-    asked = 0
-    for meeting in await convenor.meetings_awaiting_notes(clock.now()):
-        staff = meeting.convenor
-        with use_locale(staff.language):
-            reply = await convenor.ask_for_notes(meeting)
-            if reply is None:
-                continue  # another run asked already
-            try:
-                await bot.send_message(
-                    staff.telegram_user_id, reply.text, reply_markup=_markup(reply)
-                )
-                asked += 1
-            except Exception:  # one unreachable convenor must not stop the others
-                log.warning("could not ask staff user %s for notes", staff.id, exc_info=True)
-    return asked
-
-
 async def _ask_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    if context.application.bot_data["services"].telegram_problem is not None:
-        return  # asking marks the meeting asked: wait until the question can go out
-    await ask_for_overdue_notes(context.bot)
+    """Queues the requests for notes; they leave through the outbox (and wait there
+    while Telegram does not answer)."""
+    if await notes_request.queue_notes_requests(clock.now()):
+        wake_dispatcher(context)
 
 
 def add_convenor_handlers(application: Application) -> None:

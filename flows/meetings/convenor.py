@@ -21,7 +21,7 @@ from flows.core.i18n import _, ngettext
 from flows.core.text_clean import clean
 from flows.meetings import meeting_card, meeting_changes
 from flows.meetings.checklists import item as checklist_item
-from flows.meetings.meeting_close import CloseForm, ask_after_due
+from flows.meetings.meeting_close import CloseForm
 from flows.meetings.meeting_form import EDITABLE, MeetingForm, record_contact_consent
 from flows.meetings.meeting_words import moment_text
 from flows.outbox.campaign import cancel_reminders
@@ -366,34 +366,3 @@ ACTIONS = {
     "consent": _consent,
     "absent": _absent,
 }
-
-
-# The bot asks by itself -----------------------------------------------------
-async def meetings_awaiting_notes(now: datetime) -> list[Meeting]:
-    """Meetings whose planned end has passed and whose convenor was not asked yet."""
-    candidates = await Meeting.filter(
-        status__in=OPEN,
-        ends_at__lte=now,
-        after_asked_at=None,
-        info_sent_at__isnull=False,
-        convenor_id__isnull=False,
-    ).prefetch_related("convenor")
-    return [m for m in candidates if ask_after_due(m, now)]
-
-
-async def ask_for_notes(meeting: Meeting) -> Reply | None:
-    """The question, once: two runs at the same moment (the minute job and the
-    simulator's clock) race for the row, and only the one that marks it asks."""
-    marked = await Meeting.filter(id=meeting.id, after_asked_at=None).update(
-        after_asked_at=clock.now()
-    )
-    if not marked:
-        return None
-    return Reply(
-        _(
-            "The meeting {id} has ended. How did it go? Take two minutes for the notes "
-            "while you remember.",
-            id=meeting.id,
-        ),
-        [[meeting_card.meeting_action(meeting, _("📝 After the meeting"), "after")]],
-    )

@@ -29,6 +29,7 @@ from storage.models import (
     AttendeeRole,
     Meeting,
     MeetingStatus,
+    MessageKind,
     Note,
     NoteKind,
     Person,
@@ -362,7 +363,9 @@ class CloseForm(StepFlow):
         person = await Attendee.filter(
             meeting=self.m, role=AttendeeRole.PERSON_IN_FOCUS
         ).values_list("id", flat=True)
-        sent, _unused = await campaign.schedule_notice(self.m, now, "summary", "1", set(person))
+        sent, _unused = await campaign.schedule_notice(
+            self.m, now, MessageKind.SUMMARY, "1", set(person)
+        )
         surveys, _unused = await campaign.schedule_survey(self.m)
         return Finish(
             [

@@ -309,6 +309,14 @@ async def plain_text(message: OutboxMessage, meeting: Meeting | None) -> str:
     return str(message.params["text"])
 
 
+async def notes_request(message: OutboxMessage, meeting: Meeting | None) -> str:
+    return _(
+        "The meeting {id} has ended. How did it go? Take two minutes for the notes "
+        "while you remember.",
+        id=message.meeting_id,
+    )
+
+
 RENDERERS: dict[str, Renderer] = {
     "alert_declined": alert_declined,
     "forwarded_reply": forwarded_reply,
@@ -326,6 +334,7 @@ RENDERERS: dict[str, Renderer] = {
     "alert_failed": alert_failed,
     "alert_wish": alert_wish,
     "alert_next_unknown": alert_next_unknown,
+    "notes_request": notes_request,
 }
 
 
