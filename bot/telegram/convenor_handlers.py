@@ -19,8 +19,10 @@ from telegram.ext import (
     filters,
 )
 
+from bot.telegram import callbacks
 from bot.telegram.staff_commands import staff_only
 from flows.core.clock import clock
+from flows.core.conversation import conversation
 from flows.core.dialog import Reply
 from flows.core.i18n import _, use_locale
 from flows.meetings import convenor
@@ -36,7 +38,7 @@ def _markup(reply: Reply) -> InlineKeyboardMarkup | None:
         return None
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
+            [InlineKeyboardButton(b.label, callback_data=callbacks.encode(b)) for b in row]
             for row in reply.buttons
         ]
     )
@@ -105,17 +107,19 @@ async def _pressed(
 
 @staff_only
 async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, staff: StaffUser) -> None:
-    await _pressed(
-        update, context, await convenor.on_answer(staff, update.callback_query.data or "")
-    )
+    state = await conversation(staff)
+    press = callbacks.current_press(state, update.callback_query.data or "")
+    replies = None if press is None else await convenor.on_answer(staff, press)
+    await _pressed(update, context, replies)
 
 
 @staff_only
 async def on_meeting_button(
     update: Update, context: ContextTypes.DEFAULT_TYPE, staff: StaffUser
 ) -> None:
-    data = update.callback_query.data or ""
-    await _pressed(update, context, await convenor.on_meeting_button(staff, data))
+    press = callbacks.decode(update.callback_query.data or "")
+    replies = None if press is None else await convenor.on_meeting_button(staff, press)
+    await _pressed(update, context, replies)
 
 
 async def ask_for_overdue_notes(bot: Bot) -> int:
@@ -153,8 +157,12 @@ def add_convenor_handlers(application: Application) -> None:
     }
     for name, flow_command in commands.items():
         application.add_handler(CommandHandler(name, _command(flow_command)))
-    application.add_handler(CallbackQueryHandler(on_answer, pattern=r"^v\d+:a:"))
-    application.add_handler(CallbackQueryHandler(on_meeting_button, pattern=r"^m\d+:"))
+    application.add_handler(
+        CallbackQueryHandler(on_answer, pattern=callbacks.CONVERSATION_PATTERN + "a:")
+    )
+    application.add_handler(
+        CallbackQueryHandler(on_meeting_button, pattern=callbacks.MEETING_PATTERN)
+    )
     private = filters.ChatType.PRIVATE & ~filters.UpdateType.EDITED
     application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, on_text))
     application.add_handler(MessageHandler(private & ~filters.TEXT & ~filters.COMMAND, on_not_text))

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from flows.core.conversation import button
 from flows.core.i18n import _
 from storage.models import ConversationState, Meeting, StaffUser
 
@@ -20,9 +19,26 @@ MAX_TEXT = 1000  # longer free text is refused with a clear answer, never cut si
 
 
 @dataclass(frozen=True)
+class Press:
+    """A button press as the flows receive it, already decoded by the channel adapter.
+
+    A conversation's button carries the `version` it was shown at (it goes stale
+    when the conversation moves on); a meeting's button carries its `meeting_id`
+    instead (usable while the convenor is elsewhere in the chat)."""
+
+    action: str
+    args: tuple[str, ...] = ()
+    version: int | None = None
+    meeting_id: int | None = None
+
+
+@dataclass(frozen=True)
 class Button:
+    """A button described without any channel's encoding (bot/telegram/callbacks.py
+    turns it into Telegram's 64-byte callback data and back)."""
+
     label: str
-    data: str  # callback data, at most 64 bytes (flows.core.conversation builds it)
+    press: Press
 
 
 @dataclass
@@ -88,7 +104,7 @@ class StepFlow:
 
     def option(self, label: str, value: str) -> Button:
         """A button answering the current step (stale once the step changes)."""
-        return Button(label, button(self.state, "a", value))
+        return Button(label, Press("a", (value,), version=self.state.version))
 
 
 def need_button() -> Again:

@@ -15,8 +15,8 @@ from tortoise.queryset import QuerySet
 from flows.care.consent import withdraw_contact_consent
 from flows.core import links
 from flows.core.clock import clock
-from flows.core.conversation import conversation, read_button, read_meeting_button
-from flows.core.dialog import Again, Answer, Finish, Next, Outcome, Reply, StepFlow
+from flows.core.conversation import conversation
+from flows.core.dialog import Again, Answer, Finish, Next, Outcome, Press, Reply, StepFlow
 from flows.core.i18n import _, ngettext
 from flows.core.text_clean import clean
 from flows.meetings import meeting_card, meeting_changes
@@ -97,14 +97,15 @@ async def on_text(staff: StaffUser, text: str) -> list[Reply]:
     return await _apply(state, flow, await flow.take(state.step or "", Answer(text=clean(text))))
 
 
-async def on_answer(staff: StaffUser, data: str) -> list[Reply] | None:
+async def on_answer(staff: StaffUser, press: Press) -> list[Reply] | None:
     """A press on a step's button; None when it is not the current step's."""
     state, flow = await _current(staff)
-    pressed = read_button(state, data)
-    if flow is None or pressed is None or pressed[0] != "a" or len(pressed[1]) != 1:
+    if flow is None or press.version != state.version or press.action != "a":
+        return None
+    if len(press.args) != 1:
         return None
     return await _apply(
-        state, flow, await flow.take(state.step or "", Answer(choice=pressed[1][0]))
+        state, flow, await flow.take(state.step or "", Answer(choice=press.args[0]))
     )
 
 
@@ -188,16 +189,14 @@ async def meetings(staff: StaffUser) -> list[Reply]:
 
 
 # The meeting's own buttons ------------------------------------------------
-async def on_meeting_button(staff: StaffUser, data: str) -> list[Reply] | None:
-    parsed = read_meeting_button(data)
-    if parsed is None:
+async def on_meeting_button(staff: StaffUser, press: Press) -> list[Reply] | None:
+    if press.meeting_id is None:
         return None
-    meeting_id, action, args = parsed
-    meeting = await Meeting.get_or_none(id=meeting_id, convenor=staff)
+    meeting = await Meeting.get_or_none(id=press.meeting_id, convenor=staff)
     if meeting is None:
         return None  # not this user's meeting (or gone): no hint which
-    handler = ACTIONS.get(action)
-    return await handler(staff, meeting, args) if handler else None
+    handler = ACTIONS.get(press.action)
+    return await handler(staff, meeting, list(press.args)) if handler else None
 
 
 async def _card(staff: StaffUser, meeting: Meeting, args: list[str]) -> list[Reply] | None:
