@@ -14,11 +14,12 @@ from zoneinfo import ZoneInfo
 
 from flows.core import labels, own_words
 from flows.core.clock import clock
+from flows.core.dialog import UNDECLARED as NOT_DECLARED_YET
 from flows.core.dialog import Again, Answer, Finish, Next, Outcome, Reply, StepFlow, need_button
 from flows.core.i18n import _
 from flows.meetings import meeting_changes
+from flows.meetings.form_when import confirmed_when, read_when, when_confirmation, when_problem
 from flows.meetings.meeting_card import summary_preview
-from flows.meetings.meeting_form import confirmed_when, read_when, when_confirmation, when_problem
 from flows.meetings.meeting_words import moment_text
 from flows.meetings.when_parser import Refused, parse_day
 from flows.outbox import campaign
@@ -56,6 +57,14 @@ def outcome_label(status: MeetingStatus) -> str:
 class CloseForm(StepFlow):
     name = "after"
     first_step = "outcome"
+    steps = dict.fromkeys(
+        (
+            "outcome moved_when moved_confirm person_view decisions decisions_for_person "
+            "action_what action_owner action_due feedback_owner feedback_by next_meeting "
+            "next_meeting_confirm confirm"
+        ).split(),
+        NOT_DECLARED_YET,
+    )
 
     @property
     def m(self) -> Meeting:
