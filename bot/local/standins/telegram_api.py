@@ -163,6 +163,16 @@ class TelegramStandIn:
         }
         return await self._deliver({"callback_query": query})
 
+    async def redeliver(self, update: dict) -> dict:
+        """Delivers an update again, unchanged, as Telegram does when the bot did not
+        confirm it in time (a webhook that timed out, a restart before the offset moved)."""
+        if self.webhook is not None:
+            await self._post_webhook(update)
+        else:
+            self._updates.append(update)
+            await self._notify()
+        return update
+
     async def _deliver(self, payload: dict) -> dict:
         update = {"update_id": next(self._update_ids), **payload}
         if self.webhook is not None:
