@@ -141,8 +141,6 @@ class StepFlow:
         declared = self.steps.get(step)
         if declared is None:  # a step renamed since the state was saved
             return Next(self.first_step)
-        if declared is UNDECLARED:
-            return await self._take_undeclared(step, answer)
         if answer.choice is not None:
             if answer.choice not in await self.choices(declared):
                 return None
@@ -168,12 +166,6 @@ class StepFlow:
         following = declared.next(taken.given) if callable(declared.next) else declared.next
         return Next(following) if following else Finish()
 
-    async def _take_undeclared(self, step: str, answer: Answer) -> Outcome:
-        """A step not declared yet: its `take_<step>` checks the raw answer itself."""
-        if answer.text is not None and len(answer.text) > MAX_TEXT:
-            return Again(_("That is too long. Please keep it under {n} characters.", n=MAX_TEXT))
-        return await getattr(self, f"take_{step}")(answer)
-
     async def choices(self, declared: Step) -> tuple[str, ...]:
         if isinstance(declared.choices, str):
             return tuple(await self._method(declared.choices)())
@@ -194,9 +186,6 @@ class StepFlow:
 async def _call(function: Callable[[str], Any], text: str) -> Any:
     result = function(text)
     return await result if inspect.isawaitable(result) else result
-
-
-UNDECLARED = Step()  # for flows not moved onto declared steps yet
 
 
 def need_button() -> Again:
