@@ -56,6 +56,10 @@ class Heard:
 HEARD, HEARD_TEXT, ASKED, LEFT = "_heard", "_heard_text", "_asked", "_left"
 
 
+class _Raced(Exception):
+    """The state moved on while the answer was taken: roll its write back."""
+
+
 class _Refused(Exception):
     """Roll the transaction back: the answer is out of date or a repeat."""
 
@@ -116,16 +120,20 @@ async def answer(
                     raise _Refused([])  # the last answer of a finished flow, again
             if flow is None or (version is not None and version != state.version):
                 raise _Refused(None)
+            raced = None if given.text is None else []  # a text raced by another: silence
             if heard is not None and given.text is not None:
                 if is_repeat(flow.draft, state.step, heard, given.text):
                     raise _Refused([])
             outcome = await flow.take(state.step or "", given)
             if outcome is None:
-                raise _Refused(None)
+                raise _Refused(None)  # a press on a value this step never offered
             if heard is not None and given.text is not None:
                 flow.draft[HEARD] = [heard.message_id, heard.at]
                 flow.draft[HEARD_TEXT] = given.text
-            return await apply(state, flow, outcome)
+            try:
+                return await apply(state, flow, outcome)
+            except _Raced:
+                raise _Refused(raced) from None
     except _Refused as refused:
         return refused.replies
 
@@ -135,7 +143,7 @@ async def _update(state: ConversationState, bump: bool = True, **fields: object)
     if bump:
         fields["version"] = F("version") + 1
     if not await ConversationState.filter(id=state.id, version=state.version).update(**fields):
-        raise _Refused(None)
+        raise _Raced
 
 
 async def apply(state: ConversationState, flow: StepFlow, outcome: Outcome) -> list[Reply]:
