@@ -56,8 +56,8 @@ class Heard:
 HEARD, HEARD_TEXT, ASKED, LEFT = "_heard", "_heard_text", "_asked", "_left"
 
 
-class _Raced(Exception):
-    """The state moved on while the answer was taken: roll its write back."""
+class Raced(Exception):
+    """The state moved on meanwhile (another update): `apply` wrote nothing."""
 
 
 class _Refused(Exception):
@@ -132,7 +132,7 @@ async def answer(
                 flow.draft[HEARD_TEXT] = given.text
             try:
                 return await apply(state, flow, outcome)
-            except _Raced:
+            except Raced:
                 raise _Refused(raced) from None
     except _Refused as refused:
         return refused.replies
@@ -143,7 +143,7 @@ async def _update(state: ConversationState, bump: bool = True, **fields: object)
     if bump:
         fields["version"] = F("version") + 1
     if not await ConversationState.filter(id=state.id, version=state.version).update(**fields):
-        raise _Raced
+        raise Raced
 
 
 async def apply(state: ConversationState, flow: StepFlow, outcome: Outcome) -> list[Reply]:

@@ -81,13 +81,16 @@ def _own_open_meetings(staff: StaffUser) -> QuerySet[Meeting]:
 async def new(staff: StaffUser) -> list[Reply]:
     if staff.role not in CAN_PREPARE:
         return [Reply(_("Only convenors prepare meetings. Send /meetings to see your team's."))]
-    async with in_transaction():
-        state, flow = await flow_runner.current(staff, FLOWS)
-        if isinstance(flow, MeetingForm) and not flow.editing and flow.meeting is not None:
-            # A draft is under way: ask before dropping it, never restart silently.
-            if state.step != "restart":
-                flow.draft["resume_step"] = state.step
-            return await flow_runner.apply(state, flow, Next("restart"))
+    try:
+        async with in_transaction():
+            state, flow = await flow_runner.current(staff, FLOWS)
+            if isinstance(flow, MeetingForm) and not flow.editing and flow.meeting is not None:
+                # A draft is under way: ask before dropping it, never restart silently.
+                if state.step != "restart":
+                    flow.draft["resume_step"] = state.step
+                return await flow_runner.apply(state, flow, Next("restart"))
+    except flow_runner.Raced:  # another update moved the conversation just now
+        return await prep(staff)
     return await _begin(staff, MeetingForm, None, MeetingForm.first_step, {})
 
 
