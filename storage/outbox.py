@@ -211,9 +211,9 @@ async def mark_final(
 async def renew_claims(dispatcher_id: str, now: datetime) -> int:
     """A live dispatcher's heartbeat: its in-flight claims are fresh again, so another
     replica's `release_stale` never takes back what this one still holds."""
-    return await OutboxMessage.filter(
-        status=OutboxStatus.SENDING, claimed_by=dispatcher_id
-    ).update(claimed_at=now)
+    return await OutboxMessage.filter(status=OutboxStatus.SENDING, claimed_by=dispatcher_id).update(
+        claimed_at=now
+    )
 
 
 async def release_stale(now: datetime, older_than: timedelta, alive: str | None = None) -> int:

@@ -2,5 +2,5 @@
 and the two senders (Telegram, Twilio) with their errors sorted into retry or give up.
 The Telegram sender turns a row's buttons into the inline keyboard.
 
-May import: storage, flows, bot.config, bot.logs, bot.sms.
+May import: storage, flows, bot.config, bot.logs, bot.sms, bot.telegram (callback data).
 """

@@ -15,7 +15,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
-from flows.core.conversation import meeting_button
+from bot.telegram.callbacks import meeting_callback
 from flows.participants.sms_parts import sms_parts
 from storage.outbox import RowButton
 
@@ -60,7 +60,7 @@ def keyboard(buttons: Buttons) -> InlineKeyboardMarkup | None:
         [
             [
                 InlineKeyboardButton(
-                    b.label, callback_data=meeting_button(b.meeting_id, b.action, *b.args)
+                    b.label, callback_data=meeting_callback(b.meeting_id, b.action, *b.args)
                 )
                 for b in row
             ]

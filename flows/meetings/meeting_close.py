@@ -10,15 +10,22 @@ then sends the person the summary and plans the survey and the reminders.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 from flows.core import labels, own_words
 from flows.core.clock import clock
-from flows.core.dialog import Again, Answer, Finish, Next, Outcome, Reply, StepFlow, need_button
+from flows.core.dialog import Finish, Invalid, Next, Outcome, Reply, Step, StepFlow, Taken
 from flows.core.i18n import _
 from flows.meetings import meeting_changes
+from flows.meetings.form_when import (
+    WHEN_CHOICES,
+    confirmed_when,
+    read_when,
+    when_confirmation,
+    when_problem,
+)
 from flows.meetings.meeting_card import summary_preview
-from flows.meetings.meeting_form import confirmed_when, read_when, when_confirmation, when_problem
 from flows.meetings.meeting_words import moment_text
 from flows.meetings.when_parser import Refused, parse_day
 from flows.outbox import campaign
@@ -54,9 +61,37 @@ def outcome_label(status: MeetingStatus) -> str:
     }[status]
 
 
+def written(text: str) -> str | Invalid:
+    """Notes as written (trimmed); nothing written is not an answer here."""
+    return text.strip() or Invalid(_("Please tap one of the buttons."))
+
+
+def action_text(text: str) -> str | Invalid:
+    what = written(text)
+    if isinstance(what, str) and len(what) > 300:
+        return Invalid(_("Please keep one item under 300 characters."))
+    return what
+
+
 class CloseForm(StepFlow):
     name = "after"
     first_step = "outcome"
+    steps: ClassVar[dict[str, Step]] = {
+        "outcome": Step(choices=tuple(s.value for s in OUTCOMES)),
+        "moved_when": Step(text="_read_when", next="moved_confirm"),
+        "moved_confirm": Step(choices=WHEN_CHOICES),
+        "person_view": Step(choices=("skip",), text=written, next="decisions"),
+        "decisions": Step(choices=("done",), text=written),
+        "decisions_for_person": Step(choices=("skip",), text=written, next="action_what"),
+        "action_what": Step(choices=("done",), text=action_text),
+        "action_owner": Step(choices="_owner_choices", next="action_due"),
+        "action_due": Step(text="_read_day"),
+        "feedback_owner": Step(choices="_feedback_choices", next="feedback_by"),
+        "feedback_by": Step(choices="_feedback_day_choices", text="_read_day"),
+        "next_meeting": Step(choices=("none",), text="_read_when"),
+        "next_meeting_confirm": Step(choices=WHEN_CHOICES, next="confirm"),
+        "confirm": Step(choices=("send", "save")),
+    }
 
     @property
     def m(self) -> Meeting:
@@ -76,12 +111,16 @@ class CloseForm(StepFlow):
             rows.append([self.option(f"{name} ({labels.role(a.role)})", f"{prefix}{a.id}")])
         return rows
 
-    async def _chosen_attendee(self, answer: Answer, prefix: str) -> int | None:
-        if not answer.choice or not answer.choice.startswith(prefix):
-            return None
-        raw = answer.choice.removeprefix(prefix)
-        ids = {a.id for a in await self._attendees()}
-        return int(raw) if raw.isdigit() and int(raw) in ids else None
+    async def _owner_choices(self) -> list[str]:
+        return [f"a{a.id}" for a in await self._attendees()]
+
+    def _read_when(self, text: str) -> dict | Invalid:
+        read = read_when(text, clock.now(), self.m.timezone)
+        return Invalid(when_problem(read)) if isinstance(read, Refused) else read
+
+    def _read_day(self, text: str) -> date | Invalid:
+        due = parse_day(text, self._today())
+        return Invalid(when_problem(due)) if isinstance(due, Refused) else due
 
     # Outcome ------------------------------------------------------------
     async def ask_outcome(self) -> Reply:
@@ -90,10 +129,8 @@ class CloseForm(StepFlow):
             [[self.option(outcome_label(s), s.value)] for s in OUTCOMES],
         )
 
-    async def take_outcome(self, answer: Answer) -> Outcome:
-        if answer.choice not in {s.value for s in OUTCOMES}:
-            return need_button()
-        outcome = MeetingStatus(answer.choice)
+    async def take_outcome(self, taken: Taken) -> Outcome:
+        outcome = MeetingStatus(taken.choice)
         if outcome is MeetingStatus.CANCELLED:
             notices = await meeting_changes.cancel(self.m, self.staff, clock.now())
             return Finish([Reply(_("Cancelled. {n} people were told.", n=notices))])
@@ -108,18 +145,14 @@ class CloseForm(StepFlow):
     async def ask_moved_when(self) -> Reply:
         return Reply(_("When is the meeting now? For example 3/12 10:00 or tuesday 10:00."))
 
-    async def take_moved_when(self, answer: Answer) -> Outcome:
-        read = read_when(answer.text or "", clock.now(), self.m.timezone)
-        if isinstance(read, Refused):
-            return Again(when_problem(read))
-        self.draft.update(read)
-        return Next("moved_confirm")
+    async def take_moved_when(self, taken: Taken) -> None:
+        self.draft.update(taken.value)
 
     async def ask_moved_confirm(self) -> Reply:
         return when_confirmation(self.draft, self.m.timezone, self.option)
 
-    async def take_moved_confirm(self, answer: Answer) -> Outcome:
-        moment = confirmed_when(self.draft, answer, again="moved_when")
+    async def take_moved_confirm(self, taken: Taken) -> Outcome:
+        moment = confirmed_when(self.draft, taken, again="moved_when")
         if not isinstance(moment, datetime):
             return moment
         length = self.m.ends_at - self.m.starts_at if self.m.ends_at and self.m.starts_at else None
@@ -142,15 +175,11 @@ class CloseForm(StepFlow):
             [[self.option(_("Skip"), "skip")]],
         )
 
-    async def take_person_view(self, answer: Answer) -> Outcome:
-        if answer.choice == "skip":
-            return Next("decisions")
-        if not answer.text or not answer.text.strip():
-            return need_button()
-        await Note.create(
-            meeting=self.m, kind=NoteKind.PERSON_VIEW, text=answer.text.strip(), author=self.staff
-        )
-        return Next("decisions")
+    async def take_person_view(self, taken: Taken) -> None:
+        if taken.choice is None:
+            await Note.create(
+                meeting=self.m, kind=NoteKind.PERSON_VIEW, text=taken.value, author=self.staff
+            )
 
     async def ask_decisions(self) -> Reply:
         count = await Note.filter(meeting=self.m, kind=NoteKind.DECISION).count()
@@ -163,16 +192,15 @@ class CloseForm(StepFlow):
             [[self.option(_("No more decisions"), "done")]],
         )
 
-    async def take_decisions(self, answer: Answer) -> Outcome:
-        if answer.choice == "done":
+    async def take_decisions(self, taken: Taken) -> Outcome:
+        if taken.choice == "done":
             decided = await Note.filter(meeting=self.m, kind=NoteKind.DECISION).exists()
             if decided and await self._reader() is not None:
                 return Next("decisions_for_person")
             return Next("action_what")
-        text = (answer.text or "").strip()
-        if not text:
-            return need_button()
-        await Note.create(meeting=self.m, kind=NoteKind.DECISION, text=text, author=self.staff)
+        await Note.create(
+            meeting=self.m, kind=NoteKind.DECISION, text=taken.value, author=self.staff
+        )
         return Next("decisions", [Reply(_("Noted."))])
 
     async def _reader(self) -> Person | None:
@@ -199,16 +227,12 @@ class CloseForm(StepFlow):
             [[self.option(_("Skip"), "skip")]],
         )
 
-    async def take_decisions_for_person(self, answer: Answer) -> Outcome:
-        if answer.choice != "skip":
-            text = " ".join((answer.text or "").split())
-            if not text:
-                return need_button()
-            person = await self._reader()
-            if person is not None:
-                own_words.store(self.m, own_words.DECISIONS, person.language, text)
-                await self.m.save(update_fields=["person_texts", "updated_at"])
-        return Next("action_what")
+    async def take_decisions_for_person(self, taken: Taken) -> None:
+        person = await self._reader()
+        if taken.choice is None and person is not None:
+            text = " ".join(taken.value.split())
+            own_words.store(self.m, own_words.DECISIONS, person.language, text)
+            await self.m.save(update_fields=["person_texts", "updated_at"])
 
     async def ask_action_what(self) -> Reply:
         count = await ActionItem.filter(meeting=self.m).count()
@@ -217,8 +241,8 @@ class CloseForm(StepFlow):
             [[self.option(_("No more items"), "done")]],
         )
 
-    async def take_action_what(self, answer: Answer) -> Outcome:
-        if answer.choice == "done":
+    async def take_action_what(self, taken: Taken) -> Outcome:
+        if taken.choice == "done":
             if not await self._feedback_candidates():
                 await self._set_feedback_owner(None)
                 return Next(
@@ -226,31 +250,23 @@ class CloseForm(StepFlow):
                     [Reply(_("You get back to the person yourself: nobody else was there."))],
                 )
             return Next("feedback_owner")
-        text = (answer.text or "").strip()
-        if not text:
-            return need_button()
-        if len(text) > 300:
-            return Again(_("Please keep one item under 300 characters."))
-        self.draft["action"] = {"what": text}
+        self.draft["action"] = {"what": taken.value}
         return Next("action_owner")
 
     async def ask_action_owner(self) -> Reply:
         return Reply(_("Who does it?"), await self._attendee_buttons("a"))
 
-    async def take_action_owner(self, answer: Answer) -> Outcome:
-        owner = await self._chosen_attendee(answer, "a")
-        if owner is None:
-            return need_button()
-        self.draft["action"]["owner"] = owner
-        return Next("action_due")
+    async def take_action_owner(self, taken: Taken) -> Outcome | None:
+        if "action" not in self.draft:
+            return Next("action_what")
+        self.draft["action"]["owner"] = int((taken.choice or "").removeprefix("a"))
+        return None
 
     async def ask_action_due(self) -> Reply:
         return Reply(_("By when? For example 2026-12-10, 10/12 or friday."))
 
-    async def take_action_due(self, answer: Answer) -> Outcome:
-        due = parse_day(answer.text or "", self._today())
-        if isinstance(due, Refused):
-            return Again(when_problem(due))
+    async def take_action_due(self, taken: Taken) -> Outcome:
+        due = taken.value
         action = self.draft.pop("action", None)
         if not action or "owner" not in action:
             return Next("action_what")
@@ -285,15 +301,12 @@ class CloseForm(StepFlow):
             rows.append([self.option(f"{name} ({labels.role(a.role)})", f"f{a.id}")])
         return Reply(_("Who gets back to the person after the meeting?"), rows)
 
-    async def take_feedback_owner(self, answer: Answer) -> Outcome:
-        if answer.choice == "me":
-            await self._set_feedback_owner(None)
-            return Next("feedback_by")
-        giver = await self._chosen_attendee(answer, "f")
-        if giver is None or giver not in {a.id for a in await self._feedback_candidates()}:
-            return need_button()
+    async def _feedback_choices(self) -> list[str]:
+        return ["me", *(f"f{a.id}" for a in await self._feedback_candidates())]
+
+    async def take_feedback_owner(self, taken: Taken) -> None:
+        giver = None if taken.choice == "me" else int((taken.choice or "").removeprefix("f"))
         await self._set_feedback_owner(giver)
-        return Next("feedback_by")
 
     def _default_feedback_day(self) -> date:
         return working_days_after(self._today(), FEEDBACK_WORKING_DAYS)
@@ -305,10 +318,11 @@ class CloseForm(StepFlow):
             [[self.option(day.isoformat(), day.isoformat())]],
         )
 
-    async def take_feedback_by(self, answer: Answer) -> Outcome:
-        due = parse_day(answer.choice or answer.text or "", self._today())
-        if isinstance(due, Refused):
-            return Again(when_problem(due))
+    async def _feedback_day_choices(self) -> tuple[str]:
+        return (self._default_feedback_day().isoformat(),)
+
+    async def take_feedback_by(self, taken: Taken) -> Outcome:
+        due = date.fromisoformat(taken.choice) if taken.choice else taken.value
         self.m.feedback_due = due
         await self.m.save(update_fields=["feedback_due", "updated_at"])
         return Next("next_meeting")
@@ -319,27 +333,24 @@ class CloseForm(StepFlow):
             [[self.option(_("No"), "none")]],
         )
 
-    async def take_next_meeting(self, answer: Answer) -> Outcome:
-        if answer.choice == "none":
+    async def take_next_meeting(self, taken: Taken) -> Outcome:
+        if taken.choice == "none":
             self.m.next_meeting_at = None
             await self.m.save(update_fields=["next_meeting_at", "updated_at"])
             return Next("confirm")
-        read = read_when(answer.text or "", clock.now(), self.m.timezone)
-        if isinstance(read, Refused):
-            return Again(when_problem(read))
-        self.draft.update(read)
+        self.draft.update(taken.value)
         return Next("next_meeting_confirm")
 
     async def ask_next_meeting_confirm(self) -> Reply:
         return when_confirmation(self.draft, self.m.timezone, self.option)
 
-    async def take_next_meeting_confirm(self, answer: Answer) -> Outcome:
-        moment = confirmed_when(self.draft, answer, again="next_meeting")
+    async def take_next_meeting_confirm(self, taken: Taken) -> Outcome | None:
+        moment = confirmed_when(self.draft, taken, again="next_meeting")
         if not isinstance(moment, datetime):
             return moment
         self.m.next_meeting_at = moment
         await self.m.save(update_fields=["next_meeting_at", "updated_at"])
-        return Next("confirm")
+        return None
 
     # Confirm and hand over ----------------------------------------------
     async def ask_confirm(self) -> Reply:
@@ -351,14 +362,12 @@ class CloseForm(StepFlow):
             ],
         )
 
-    async def take_confirm(self, answer: Answer) -> Outcome:
-        if answer.choice not in ("send", "save"):
-            return need_button()
+    async def take_confirm(self, taken: Taken) -> Outcome:
         now = clock.now()
         self.m.closed_at = now
         await self.m.save(update_fields=["closed_at", "updated_at"])
         await campaign.schedule_follow_up(self.m)
-        if answer.choice == "save":
+        if taken.choice == "save":
             return Finish([Reply(_("Saved. The follow-up reminders are planned."))])
         person = await Attendee.filter(
             meeting=self.m, role=AttendeeRole.PERSON_IN_FOCUS
