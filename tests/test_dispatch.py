@@ -23,7 +23,6 @@ from flows.outbox.campaign import (
     schedule_survey,
 )
 from flows.outbox.delivery import record_status
-from storage.db import apply_migrations
 from storage.models import (
     ActionItem,
     ActionStatus,
@@ -37,7 +36,7 @@ from storage.models import (
     Person,
     StaffUser,
 )
-from tests.conftest import eventually, truncate_postgres
+from tests.conftest import eventually, migrated_sqlite, truncate_postgres
 from tests.factories import convenor, meeting_with_attendees
 
 STHLM = ZoneInfo("Europe/Stockholm")
@@ -47,8 +46,7 @@ CONVENOR_CHAT = 501
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 async def process(request, tmp_path) -> AsyncIterator[FlerpartProcess]:
     if request.param == "sqlite":
-        url = f"sqlite://{tmp_path}/flerpart.sqlite3"
-        await apply_migrations(url)
+        url = migrated_sqlite(tmp_path)
     else:
         url = request.getfixturevalue("postgres_url")
         await truncate_postgres(url)
