@@ -70,6 +70,8 @@ async def _recreate_pg_database() -> None:
     try:
         await conn.execute(f'DROP DATABASE IF EXISTS "{PG_TEST_DB}" WITH (FORCE)')
         await conn.execute(f'CREATE DATABASE "{PG_TEST_DB}"')
+        # A commit need not wait for the disk: a crash would lose a test database only.
+        await conn.execute(f'ALTER DATABASE "{PG_TEST_DB}" SET synchronous_commit = off')
     finally:
         await conn.close()
 
@@ -144,6 +146,12 @@ def fresh_process_state() -> Iterator[None]:
 
 
 async def truncate_postgres(url: str) -> None:
+    """Empties every table (not the migrations' record) and restarts the id sequences.
+
+    DELETE with foreign-key triggers off, not TRUNCATE: on these near-empty tables
+    TRUNCATE costs ~0.7 s (it makes new files for 19 tables), DELETE ~0.05 s, and
+    every PostgreSQL test pays it. Needs a superuser (the test server's `postgres`);
+    otherwise TRUNCATE as before."""
     import asyncpg
 
     conn = await asyncpg.connect(url.replace("postgres://", "postgresql://"), timeout=3)
@@ -155,9 +163,21 @@ async def truncate_postgres(url: str) -> None:
                 "AND tablename <> 'tortoise_migrations'"
             )
         ]
-        await conn.execute(
-            "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
-        )
+        sequences = [
+            r["sequencename"]
+            for r in await conn.fetch(
+                "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'"
+            )
+        ]
+        try:
+            async with conn.transaction():
+                await conn.execute("SET LOCAL session_replication_role = replica")
+                await conn.execute("".join(f'DELETE FROM "{t}";' for t in tables))
+                await conn.execute("".join(f'ALTER SEQUENCE "{q}" RESTART;' for q in sequences))
+        except asyncpg.InsufficientPrivilegeError:
+            await conn.execute(
+                "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
+            )
     finally:
         await conn.close()
 
