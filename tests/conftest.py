@@ -98,7 +98,8 @@ def migrated_sqlite(directory: Path, name: str = "flerpart.sqlite3") -> str:
     """The URL of a SQLite file in `directory` with every migration applied.
 
     A copy of this session's template, migrated once: migrating a fresh file costs
-    a second or more per test. Usable from sync and async code alike."""
+    a second or more per test. A file already there is kept as it is (a test that
+    restarts the process finds its data again). Usable from sync and async code."""
     global _sqlite_template
     if _sqlite_template is None:
         folder = Path(tempfile.mkdtemp(prefix="flerpart-template-"))
@@ -108,7 +109,8 @@ def migrated_sqlite(directory: Path, name: str = "flerpart.sqlite3") -> str:
         _sqlite_template = template
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / name
-    shutil.copyfile(_sqlite_template, target)
+    if not target.exists():
+        shutil.copyfile(_sqlite_template, target)
     return f"sqlite://{target}"
 
 
