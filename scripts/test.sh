@@ -38,6 +38,16 @@ if [ "$workers" != 1 ]; then
     parallel=(-n "$workers" --dist worksteal)
 fi
 if [ "$fast" = 1 ]; then
-    set -- -m flows "$@"
+    .venv/bin/python -m pytest "${parallel[@]}" -m flows "$@"
+    exit
 fi
-.venv/bin/python -m pytest "${parallel[@]}" "$@"
+if [ $# -gt 0 ]; then
+    .venv/bin/python -m pytest "${parallel[@]}" "$@"
+    exit
+fi
+# The whole suite: everything on the workers, then the tests that measure rates and
+# latencies on the wall clock (marked `timing`) alone, with no other test beside them.
+status=0
+.venv/bin/python -m pytest "${parallel[@]}" -m "not timing" || status=$?
+.venv/bin/python -m pytest -m timing || status=$((status ? status : $?))
+exit "$status"
