@@ -30,12 +30,6 @@ async def world(process) -> World:
     return await seed()
 
 
-@pytest.fixture
-async def world_in_db(db) -> World:
-    """The same people and meetings, no process: for the digest's planning alone."""
-    return await seed()
-
-
 async def test_dashboard_sends_a_login_link_that_opens_the_dashboard(process, world):
     chat = Chat(process, world.cora.telegram_user_id)
     reply = await chat.send("/dashboard", expect="/dashboard/login/")
@@ -64,7 +58,7 @@ async def test_status_is_not_for_convenors_nor_strangers(process, world):
     await stranger.send("/dashboard", expect="only for invited staff")
 
 
-async def test_the_digest_goes_at_eight_on_working_days_once_and_only_when_needed(world_in_db):
+async def test_the_digest_goes_at_eight_on_working_days_once_and_only_when_needed(process, world):
     url = "http://x/dashboard"
     saturday = datetime(2027, 3, 13, 9, 0, tzinfo=STOCKHOLM)
     tuesday_early = datetime(2027, 3, 9, 7, 59, tzinfo=STOCKHOLM)
@@ -73,10 +67,10 @@ async def test_the_digest_goes_at_eight_on_working_days_once_and_only_when_neede
     assert await digest.queue_digests(NOW, STOCKHOLM, url) == 1  # Cora; Syd has nothing
     assert await digest.queue_digests(NOW + timedelta(hours=1), STOCKHOLM, url) == 0
     row = await OutboxMessage.get(kind="digest")
-    assert row.staff_user_id == world_in_db.cora.id and "Needs attention" in row.params["text"]
+    assert row.staff_user_id == world.cora.id and "Needs attention" in row.params["text"]
 
 
-async def test_no_digest_when_all_is_well(world_in_db):
+async def test_no_digest_when_all_is_well(process, world):
     await Meeting.all().delete()
     await ActionItem.all().delete()
     assert await digest.queue_digests(NOW, STOCKHOLM, "http://x/dashboard") == 0
