@@ -1,11 +1,12 @@
 # The two commands of the README, and the helpers they share.
 # `make run`: bootstrap and start in local mode.  `make test`: bootstrap and test.
+# `make test-fast`: only the tests that need just the database (the edit-test loop).
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bootstrap catalogs locales lint bench migrations-check
+.PHONY: run test test-fast bootstrap catalogs locales lint bench migrations-check
 
 run: bootstrap
 	$(VENV)/bin/flerpart migrate
@@ -13,6 +14,9 @@ run: bootstrap
 
 test: bootstrap
 	bash scripts/test.sh
+
+test-fast: bootstrap
+	bash scripts/test.sh --fast
 
 bootstrap: $(STAMP) catalogs
 

@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from flows.care import person_data, retention
-from storage.db import apply_migrations
 from storage.models import (
     ActionItem,
     Attendee,
@@ -29,6 +28,7 @@ from storage.models import (
     SurveyAnswer,
     SurveyStatus,
 )
+from tests.conftest import migrated_sqlite
 from tests.factories import convenor, meeting_with_attendees, page_token
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -174,14 +174,13 @@ async def test_retention_anonymises_meetings_closed_long_ago_but_keeps_counts(db
 
 
 def test_person_export_and_erase_from_the_command_line(tmp_path):
-    url = f"sqlite://{tmp_path}/flerpart.sqlite3"
+    url = migrated_sqlite(tmp_path)
 
     async def seed() -> None:
         from tortoise.context import TortoiseContext
 
         from storage.db import tortoise_config
 
-        await apply_migrations(url)
         async with TortoiseContext() as ctx:
             await ctx.init(config=tortoise_config(url))
             await amina_with_history()

@@ -15,9 +15,9 @@ from tortoise.context import TortoiseContext
 from flows.core.clock import clock
 from flows.outbox.delivery import record_status
 from storage import outbox
-from storage.db import apply_migrations, tortoise_config
+from storage.db import tortoise_config
 from storage.models import Channel, OutboxMessage, OutboxStatus, StaffRole, StaffUser, Team
-from tests.conftest import run_in_thread
+from tests.conftest import migrated_sqlite, run_in_thread
 from tests.report_race_worker import provider_id
 from tests.test_dispatch_processes import _finish, _seed, _wait_for_line, _worker
 
@@ -87,8 +87,7 @@ async def _rows(url: str) -> list[OutboxMessage]:
 
 
 def test_report_before_record_then_sigkill_keeps_body_sent_time_and_provider_id(tmp_path):
-    url = f"sqlite://{tmp_path}/flerpart.sqlite3"
-    run_in_thread(apply_migrations(url))
+    url = migrated_sqlite(tmp_path)
     run_in_thread(_seed(url, 5))
     racing = subprocess.Popen(
         [sys.executable, "-m", "tests.report_race_worker", url],

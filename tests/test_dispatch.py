@@ -23,7 +23,6 @@ from flows.outbox.campaign import (
     schedule_survey,
 )
 from flows.outbox.delivery import record_status
-from storage.db import apply_migrations
 from storage.models import (
     ActionItem,
     ActionStatus,
@@ -37,7 +36,7 @@ from storage.models import (
     Person,
     StaffUser,
 )
-from tests.conftest import eventually, truncate_postgres
+from tests.conftest import eventually, migrated_sqlite, truncate_postgres
 from tests.factories import convenor, meeting_with_attendees
 
 STHLM = ZoneInfo("Europe/Stockholm")
@@ -47,8 +46,7 @@ CONVENOR_CHAT = 501
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 async def process(request, tmp_path) -> AsyncIterator[FlerpartProcess]:
     if request.param == "sqlite":
-        url = f"sqlite://{tmp_path}/flerpart.sqlite3"
-        await apply_migrations(url)
+        url = migrated_sqlite(tmp_path)
     else:
         url = request.getfixturevalue("postgres_url")
         await truncate_postgres(url)
@@ -70,6 +68,12 @@ async def process(request, tmp_path) -> AsyncIterator[FlerpartProcess]:
         yield running
     finally:
         await running.stop()
+
+
+@pytest.fixture
+async def convenor_only(db) -> StaffUser:
+    """The convenor in the database, no process: for planning the dispatcher has no part in."""
+    return await convenor(CONVENOR_CHAT)
 
 
 async def the_convenor() -> StaffUser:
@@ -273,7 +277,7 @@ async def test_an_opt_out_refused_at_send_time_is_honoured_like_stop(process):
     await _assert_opted_out_like_stop(await Person.get(phone="+46701740605"))
 
 
-async def test_an_opt_out_in_a_delivery_report_is_honoured_like_stop(process):
+async def test_an_opt_out_in_a_delivery_report_is_honoured_like_stop(convenor_only):
     staff = await the_convenor()
     meeting = await meeting_with_attendees(next_week_at(14), staff)
     await schedule_reminders(meeting)
@@ -385,7 +389,7 @@ async def test_follow_up_duties_remind_owner_and_convenor_on_the_due_day(process
     assert await schedule_follow_up(meeting) == (0, 0)
 
 
-async def test_a_team_can_replace_the_default_reminders(process):
+async def test_a_team_can_replace_the_default_reminders(convenor_only):
     staff = await the_convenor()
     team = await staff.team
     team.settings = {
@@ -423,13 +427,13 @@ async def test_information_goes_out_at_once_and_again_only_when_the_meeting_move
     assert await schedule_information(meeting, clock.now()) == (2, 0)
 
 
-async def test_information_asked_for_at_night_goes_in_the_morning(process):
+async def test_information_asked_for_at_night_goes_in_the_morning(convenor_only):
     staff = await the_convenor()
     meeting = await meeting_with_attendees(next_week_at(14), staff)
     night = (clock.now().astimezone(STHLM) + timedelta(days=1)).replace(
         hour=22, minute=0, second=0, microsecond=0
     )
-    await move_clock_to(process, night)
+    clock.set(night)
     await schedule_information(meeting, clock.now())
     row = await OutboxMessage.get(meeting=meeting, kind="info")
     assert row.due_at.astimezone(STHLM) == (night + timedelta(days=1)).replace(hour=8)

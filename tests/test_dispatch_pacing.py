@@ -15,6 +15,8 @@ from storage.models import Channel, OutboxMessage, Person, StaffRole, StaffUser,
 from tests.conftest import local_process
 
 STHLM = ZoneInfo("Europe/Stockholm")
+# Rates measured on the wall clock: not beside another worker's tests (scripts/test.sh).
+pytestmark = pytest.mark.timing
 
 
 def busiest_window(times: list[float], window: float = 1.0) -> int:

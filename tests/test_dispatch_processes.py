@@ -18,9 +18,9 @@ from tortoise.context import TortoiseContext
 
 from bot.outbox.dispatcher import Dispatcher
 from flows.core.clock import clock
-from storage.db import apply_migrations, tortoise_config
+from storage.db import tortoise_config
 from storage.models import Channel, OutboxMessage, StaffRole, StaffUser, Team
-from tests.conftest import run_in_thread, truncate_postgres
+from tests.conftest import migrated_sqlite, run_in_thread, truncate_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
 # The stated duplicate bound per kill (README, bot/outbox/dispatcher.py): one batch per
@@ -91,8 +91,7 @@ def _log(log: Path) -> list[tuple[int, int]]:
 
 
 def test_sigkill_mid_batch_loses_nothing_and_duplicates_at_most_the_in_flight(tmp_path):
-    url = f"sqlite://{tmp_path}/flerpart.sqlite3"
-    run_in_thread(apply_migrations(url))
+    url = migrated_sqlite(tmp_path)
     run_in_thread(_seed(url, 1500))
     log = tmp_path / "provider.log"
     rng = random.Random(20261122)
@@ -150,8 +149,7 @@ def test_two_dispatchers_on_postgresql_send_each_message_exactly_once(postgres_u
 
 
 def test_a_second_dispatcher_on_sqlite_refuses_and_says_why(tmp_path):
-    url = f"sqlite://{tmp_path}/flerpart.sqlite3"
-    run_in_thread(apply_migrations(url))
+    url = migrated_sqlite(tmp_path)
     run_in_thread(_seed(url, 400))
     log = tmp_path / "provider.log"
     # The first stays alive (holding the lock) however long the second takes to start:

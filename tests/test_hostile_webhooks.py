@@ -10,6 +10,7 @@ import asyncio
 import time
 
 import aiohttp
+import pytest
 from twilio.request_validator import RequestValidator
 
 from bot.process import FlerpartProcess
@@ -54,6 +55,7 @@ async def test_malformed_or_incomplete_forms_get_a_clean_400(tmp_path):
         assert await InboundMessage.all().count() == 0
 
 
+@pytest.mark.timing  # /healthz latency on the wall clock: not beside another worker's tests
 async def test_a_flood_is_recorded_exactly_once_and_health_stays_fast(tmp_path, database_env):
     async with local_process(tmp_path, **database_env) as process:
         senders = [f"+4670{index:07d}" for index in range(FLOOD_NUMBERS)]

@@ -48,6 +48,12 @@ async def process(request, tmp_path) -> AsyncIterator[FlerpartProcess]:
         yield running
 
 
+@pytest.fixture
+def a_week_before(db) -> None:
+    """The database alone, a week before the meeting: for what needs no page served."""
+    clock.set(A_WEEK_BEFORE)
+
+
 async def a_meeting(**changes: object) -> Meeting:
     """Karin convenes; Amina (in focus), Erik (her support) and Johan from AF attend."""
     karin = await convenor(501)
@@ -139,7 +145,7 @@ async def test_a_new_key_leaves_the_ones_already_sent_working(process):
         assert (await fetch(process, f"/i/{token}"))[0] == 200
 
 
-async def test_the_information_sms_carries_each_persons_own_link(process):
+async def test_the_information_sms_carries_each_persons_own_link(a_week_before):
     meeting = await a_meeting()
     amina, erik, _ = await Attendee.filter(meeting=meeting).order_by("id")
     texts = []

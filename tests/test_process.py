@@ -18,7 +18,6 @@ from bot.local.standins.telegram_api import TelegramStandIn
 from bot.process import FlerpartProcess
 from flows.core.clock import clock
 from flows.staff.onboarding import create_invitation
-from storage.db import apply_migrations
 from storage.models import (
     Channel,
     InboundMessage,
@@ -28,15 +27,13 @@ from storage.models import (
     StaffRole,
     StaffUser,
 )
-from tests.conftest import eventually, free_port
+from tests.conftest import eventually, free_port, migrated_sqlite
 from tests.factories import convenor
 
 
 @pytest.fixture
 async def database_url(tmp_path) -> str:
-    url = f"sqlite://{tmp_path}/flerpart.sqlite3"
-    await apply_migrations(url)
-    return url
+    return migrated_sqlite(tmp_path)
 
 
 @pytest.fixture

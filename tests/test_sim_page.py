@@ -21,7 +21,6 @@ from flows.core.clock import clock
 from flows.outbox.schedule import is_working_day
 from flows.simulator.demo import create_demo
 from flows.simulator.demo_view import DEMO_CONVENOR_USER_ID, SIM_NAMES
-from storage.db import apply_migrations
 from storage.models import (
     ActionItem,
     Attendee,
@@ -34,7 +33,7 @@ from storage.models import (
     SurveyAnswer,
 )
 from tests.browser import artifact, chromium_page  # noqa: F401 - a fixture
-from tests.conftest import eventually, local_process
+from tests.conftest import eventually, local_process, migrated_sqlite
 from tests.sim_driver import SimPage, sim_api
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -57,8 +56,7 @@ async def demo_process(tmp_path, database_env) -> AsyncIterator[FlerpartProcess]
 @pytest.fixture
 async def configured_process(tmp_path) -> AsyncIterator[FlerpartProcess]:
     """Telegram and Twilio both configured: no stand-ins, so no local mode."""
-    url = f"sqlite://{tmp_path}/flerpart.sqlite3"
-    await apply_migrations(url)
+    url = migrated_sqlite(tmp_path)
     telegram = TestServer(TelegramStandIn(TOKEN).app, host="127.0.0.1")
     await telegram.start_server()
     environ = {
