@@ -4,6 +4,7 @@ retry-later and give-up. Pacing: each provider's own limit, enforced here.
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Protocol
@@ -21,9 +22,34 @@ from storage.outbox import RowButton
 
 
 def evenly_spaced(per_second: float) -> AsyncLimiter:
-    """One send every 1/rate seconds: a bucket of one never bursts, so no sliding
-    one-second window ever holds more than the rate."""
+    """One send every 1/rate seconds, each gap measured from the send before: a bucket
+    of one never bursts. Strict (no gap shorter than the interval), so it is the one for
+    Telegram's one message a second per chat; a late wake-up lengthens that gap."""
     return AsyncLimiter(1, 1 / per_second)
+
+
+class SlotPacer:
+    """One send per slot on a fixed grid of 1/rate seconds, for an overall rate.
+
+    Each caller reserves the next free slot and waits for it. A caller that wakes late
+    does not push the later slots back, as a bucket of one does (under load every late
+    wake-up added to the total and a 30/s backlog went at 24-28/s). No send goes before
+    its slot, and an idle pacer banks nothing: a one-second window holds at most rate + 1.
+    """
+
+    def __init__(self, per_second: float) -> None:
+        self._interval = 1 / per_second
+        self._next = 0.0
+
+    async def __aenter__(self) -> None:
+        now = asyncio.get_running_loop().time()
+        slot = max(self._next, now)
+        self._next = slot + self._interval
+        if slot > now:
+            await asyncio.sleep(slot - now)
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
 
 
 class RetryLater(Exception):
@@ -90,7 +116,7 @@ class SmsSender:
             {"from_": from_} if from_ else {"messaging_service_sid": messaging_service_sid}
         )
         self._callback_base = status_callback_base
-        self._limiter = evenly_spaced(per_second)
+        self._limiter = SlotPacer(per_second)
 
     async def send(self, address: str, text: str, *, outbox_id: int, buttons: Buttons) -> Sent:
         # An SMS carries no buttons: a row with buttons is meant for Telegram.
@@ -124,7 +150,7 @@ class TelegramSender:
         self, bot: Bot, *, per_second: float = 30.0, per_chat_seconds: float = 1.0
     ) -> None:
         self._bot = bot
-        self._overall = evenly_spaced(per_second)
+        self._overall = SlotPacer(per_second)
         self._per_chat_seconds = per_chat_seconds
         self._chats: OrderedDict[str, AsyncLimiter] = OrderedDict()
 
