@@ -6,10 +6,11 @@ import hmac
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from urllib.parse import urlparse
 
 from aiohttp import web
 from telegram import Update
-from twilio.request_validator import RequestValidator
+from twilio.request_validator import RequestValidator, add_port, compare, remove_port
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.logs import quiet_client_errors
@@ -21,7 +22,7 @@ from bot.web.security_headers import add_security_headers
 from bot.web.web_input import read_form, read_json_object, whole_number
 from flows.core.phone import is_e164
 from flows.outbox import delivery
-from flows.participants import inbound
+from flows.participants.inbound import IncomingSms, Stored, unknown_number_reply
 from storage.db import healthy
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,17 @@ async def telegram_webhook(request: web.Request) -> web.Response:
     return web.Response(text="ok")
 
 
+def _signed(token: str, url: str, form: dict[str, str], signature: str) -> bool:
+    """Twilio's check, one HMAC for a good request: `RequestValidator.validate` always
+    computes two (the URL without and with its port) and then compares both."""
+    validator = RequestValidator(token)
+    parsed = urlparse(url)
+    return any(
+        compare(validator.compute_signature(candidate, form), signature)
+        for candidate in (remove_port(parsed), add_port(parsed))  # lazily: the 2nd on a miss
+    )
+
+
 def twilio_signed(
     handler: Callable[[web.Request, dict[str, str]], Awaitable[web.StreamResponse]],
 ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
@@ -76,8 +88,7 @@ def twilio_signed(
         # The URL Twilio signed is our public one, never what a proxy forwarded.
         services = request.app[SERVICES]
         url = services.public_url + request.raw_path
-        validator = RequestValidator(services.twilio_auth_token)
-        if not signature or not validator.validate(url, form, signature):
+        if not signature or not _signed(services.twilio_auth_token, url, form, signature):
             log.warning("rejected a Twilio request with a missing or wrong signature")
             raise web.HTTPForbidden(text="forbidden")
         return await handler(request, form)
@@ -105,16 +116,15 @@ async def twilio_sms(request: web.Request, form: dict[str, str]) -> web.Response
     if not sender:
         raise web.HTTPBadRequest(text="MessageSid and From are required")
     services = request.app[SERVICES]
-    # Any sender is recorded once (a repeat is ignored); only a phone number can be a
-    # person of ours. Another channel's address gets the unknown-number answer.
-    reply = await inbound.handle_sms(
-        sid, sender, form.get("Body", ""), services.settings.default_locale
-    )
-    if services.dispatcher is not None:
-        services.dispatcher.wake()  # a reply may have news for the convenor: now, not later
-    if not is_e164(sender) and not _CHANNEL_ADDRESS.fullmatch(sender):
-        reply = None  # a short code, an alphanumeric sender or garbage: nobody to answer
-    return _twiml(reply)
+    assert services.inbound is not None
+    # Any sender is recorded once (a repeat is ignored), durably before we answer; what
+    # a known person's message does is done after, and its answer goes by the outbox.
+    # Only a phone number can be a person of ours. Another channel's address gets the
+    # unknown-number answer; a short code, an alphanumeric sender or garbage nothing.
+    stored = await services.inbound.submit(IncomingSms(sid, sender, form.get("Body", "")))
+    if stored is Stored.UNKNOWN and (is_e164(sender) or _CHANNEL_ADDRESS.fullmatch(sender)):
+        return _twiml(unknown_number_reply(services.settings.default_locale))
+    return _twiml(None)
 
 
 @twilio_signed
