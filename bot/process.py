@@ -38,7 +38,6 @@ from bot.outbox.dispatcher import Dispatcher, DispatchRefused
 from bot.outbox.senders import SmsSender, TelegramSender
 from bot.periodic import maintain_outbox
 from bot.services import Services
-from bot.sms.inbound_worker import InboundWorker
 from bot.sms.twilio_client import close_twilio_client, make_twilio_client
 from bot.telegram.convenor_handlers import add_convenor_jobs
 from bot.telegram.staff_commands import set_command_menus
@@ -94,13 +93,10 @@ class FlerpartProcess:
         check_catalogs()
         await open_database(self.settings.database_url)
         try:
-            # Before the web server: an SMS may come in at once, it is stored at once.
-            self.services.inbound = InboundWorker(self._wake_dispatcher)
             await self._start_web()
             await self._start_telegram()
             await self._start_twilio()
             await self._start_dispatcher()
-            self.services.inbound.start()  # and handles what an earlier run left
             self._telegram_watch = asyncio.create_task(self._watch_telegram(), name="telegram")
         except BaseException:
             await self.stop()
@@ -290,10 +286,6 @@ class FlerpartProcess:
             job_kwargs={"misfire_grace_time": None, "coalesce": True},
         )
 
-    def _wake_dispatcher(self) -> None:
-        if self.services.dispatcher is not None:
-            self.services.dispatcher.wake()
-
     async def _maintenance(self, _context: object) -> None:
         await maintain_outbox(self.services)
 
@@ -305,9 +297,6 @@ class FlerpartProcess:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._telegram_watch
             self._telegram_watch = None
-        if services.inbound is not None:
-            await services.inbound.stop()  # what is stored and not handled waits for the next run
-            services.inbound = None
         if services.dispatcher is not None:
             await services.dispatcher.stop()
             services.dispatcher = None

@@ -67,7 +67,7 @@ async def test_a_page_link_sent_before_0005_still_works_and_its_plaintext_is_gon
             "created_at) VALUES (3, 7, 'person_in_focus', 'none', '', 'pending', 0, ?)",
             (starts.isoformat(),),
         )
-    assert await apply_migrations(url) == ["models.0005_info_tokens", "models.0006_lang"]
+    assert (await apply_migrations(url))[:2] == ["models.0005_info_tokens", "models.0006_lang"]
     with sqlite3.connect(tmp_path / "old.sqlite3") as new:
         columns = [row[1] for row in new.execute("PRAGMA table_info(meeting)")]
         assert "info_token" not in columns
@@ -84,3 +84,24 @@ async def test_a_page_link_sent_before_0005_still_works_and_its_plaintext_is_gon
         assert isinstance(view, InfoView) and view.meeting_id == 7 and view.attendee_id is None
     finally:
         await close_database()
+
+
+async def test_messages_received_before_the_inbound_queue_count_as_handled(tmp_path):
+    """0009 adds the processed mark: an SMS handled inline before it must not be
+    handled again by the queue after the upgrade."""
+    url = f"sqlite://{tmp_path}/old.sqlite3"
+    try:
+        await migrate(config=tortoise_config(url), target="models.0006_lang")
+    finally:
+        await connections.close_all()
+    received = datetime(2027, 3, 8, 9, 0, tzinfo=UTC).isoformat()
+    with sqlite3.connect(tmp_path / "old.sqlite3") as old:
+        old.execute(
+            "INSERT INTO inboundmessage (channel, provider_message_id, sender_masked, body, "
+            "handled_as, received_at) VALUES ('sms', 'SMold', '+4670*****05', '', "
+            "'unknown_sender', ?)",
+            (received,),
+        )
+    assert "models.0009_inbound_queue" in await apply_migrations(url)
+    with sqlite3.connect(tmp_path / "old.sqlite3") as new:
+        assert list(new.execute("SELECT processed_at FROM inboundmessage")) == [(received,)]

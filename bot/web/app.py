@@ -15,6 +15,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.logs import quiet_client_errors
 from bot.services import SERVICES, Services
+from bot.sms.inbound_worker import InboundWorker
 from bot.web.api_routes import add_api_routes
 from bot.web.dashboard_routes import add_dashboard_routes
 from bot.web.info_routes import add_info_routes
@@ -142,11 +143,34 @@ async def twilio_status(request: web.Request, form: dict[str, str]) -> web.Respo
     return web.Response(status=204)
 
 
+def _handle_inbound_sms(app: web.Application, services: Services) -> None:
+    """The inbound SMS worker lives as long as the server: it handles what an earlier
+    run left at start; at the end, what is stored and not handled waits for the next."""
+
+    def wake_dispatcher() -> None:
+        if services.dispatcher is not None:
+            services.dispatcher.wake()
+
+    services.inbound = InboundWorker(wake_dispatcher)
+
+    async def start(_app: web.Application) -> None:
+        assert services.inbound is not None
+        services.inbound.start()
+
+    async def stop(_app: web.Application) -> None:
+        if services.inbound is not None:
+            await services.inbound.stop()
+
+    app.on_startup.append(start)
+    app.on_cleanup.append(stop)
+
+
 def make_web_app(services: Services) -> web.Application:
     quiet_client_errors()
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[SERVICES] = services
     add_security_headers(app)  # every answer, aiohttp's own error pages too
+    _handle_inbound_sms(app, services)
     app.router.add_get("/healthz", healthz)
     app.router.add_post("/twilio/sms", twilio_sms)
     app.router.add_post("/twilio/status", twilio_status)
