@@ -5,7 +5,8 @@ The webhook hands each message to `submit` and answers as soon as its batch is
 committed. The worker wakes when a batch holds a known sender's message, at start
 (whatever a crash or a stop left unprocessed) and every `poll_seconds` (rows another
 process stored), and handles the stored messages one transaction each
-(`flows.participants.inbound.process_next`). The dispatcher is woken once per run
+(`flows.participants.inbound.process_next`), letting requests waiting to be stored
+go first. The dispatcher is woken once per run
 of handled messages, not once per message.
 """
 
@@ -24,6 +25,10 @@ from storage.models import InboundMessage
 log = logging.getLogger(__name__)
 
 WAKE_EVERY = 50  # handled messages between two dispatcher wake-ups in a long run
+# Taking messages in comes first: before each message it handles, the worker lets the
+# requests waiting to be stored go first (SQLite has one connection: a message handled
+# holds it for a dozen statements), for at most this long, so it still makes progress.
+YIELD_AT_MOST = 0.1
 
 
 class InboundWorker:
@@ -82,13 +87,22 @@ class InboundWorker:
     async def _drain(self) -> None:
         handled = 0
         try:
-            while await inbound.process_next(self._before_commit):
+            while True:
+                await self._intake_first()
+                if not await inbound.process_next(self._before_commit):
+                    break
                 handled += 1
                 if handled % WAKE_EVERY == 0:
                     self._wake()
         finally:
             if handled % WAKE_EVERY:
                 self._wake()
+
+    async def _intake_first(self) -> None:
+        waited = 0.0
+        while self.intake.pending and waited < YIELD_AT_MOST:
+            await asyncio.sleep(0.002)
+            waited += 0.002
 
     def _wake(self) -> None:
         if self.wake_dispatcher is not None:
