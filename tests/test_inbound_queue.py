@@ -176,7 +176,7 @@ async def test_a_good_signature_costs_one_hmac_and_a_stranger_is_answered_at_onc
 
 
 async def _seed(url: str) -> None:
-    from tortoise.contrib.test import TortoiseContext  # noqa: PLC0415
+    from tortoise.contrib.test import TortoiseContext
 
     async with TortoiseContext() as ctx:
         await ctx.init(config=tortoise_config(url))
@@ -185,7 +185,7 @@ async def _seed(url: str) -> None:
 
 
 async def _state(url: str) -> dict:
-    from tortoise.contrib.test import TortoiseContext  # noqa: PLC0415
+    from tortoise.contrib.test import TortoiseContext
 
     async with TortoiseContext() as ctx:
         await ctx.init(config=tortoise_config(url))
