@@ -11,31 +11,76 @@ one sender at once (the older, locked row still counts as waiting until it commi
 
 from __future__ import annotations
 
+import sqlite3
+
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from storage.models import InboundMessage
 
+# What a new row sets; `id` is the database's.
+_COLUMNS = (
+    "channel",
+    "provider_message_id",
+    "person_id",
+    "meeting_id",
+    "sender_masked",
+    "body",
+    "handled_as",
+    "received_at",
+    "processed_at",
+)
+
 
 async def insert_new(rows: list[InboundMessage]) -> set[str]:
-    """Stores the rows with a provider id not seen before; returns those ids."""
-    ids = [row.provider_message_id for row in rows]
+    """Stores the rows with a provider id not seen before; returns those ids.
+
+    One statement (so one commit, and one round trip to SQLite's thread) however many
+    rows: INSERT ... ON CONFLICT DO NOTHING RETURNING names the rows it stored, so a
+    repeat, even one committed a moment ago by another process, is told apart exactly."""
+    fresh: dict[str, InboundMessage] = {}
+    for row in rows:
+        fresh.setdefault(row.provider_message_id, row)  # a twin in the batch is a repeat
+    conn = InboundMessage._meta.db
+    if conn.capabilities.dialect == "sqlite" and sqlite3.sqlite_version_info < (3, 35):
+        return await _insert_new_without_returning(list(fresh.values()))
+    postgres = conn.capabilities.dialect == "postgres"
+    fields_map = InboundMessage._meta.fields_map
+    values: list[object] = []
+    groups = []
+    for row in fresh.values():
+        marks = []
+        for name in _COLUMNS:
+            # The conversion bulk_create applies (received_at's auto_now_add included).
+            values.append(fields_map[name].to_db_value(getattr(row, name), row))
+            marks.append(f"${len(values)}" if postgres else "?")
+        groups.append("(" + ", ".join(marks) + ")")
+    columns = ", ".join(f'"{name}"' for name in _COLUMNS)
+    insert = (
+        f'INSERT INTO "{InboundMessage._meta.db_table}" ({columns}) VALUES {", ".join(groups)} '
+        'ON CONFLICT ("provider_message_id") DO NOTHING RETURNING "provider_message_id"'
+    )
+    if postgres:  # Tortoise fetches no rows from a statement that starts with INSERT
+        insert = f'WITH stored AS ({insert}) SELECT "provider_message_id" FROM stored'
+    _, stored = await conn.execute_query(insert, values)
+    return {record["provider_message_id"] for record in stored}
+
+
+async def _insert_new_without_returning(rows: list[InboundMessage]) -> set[str]:
+    """SQLite before 3.35 has no RETURNING: look for repeats first, in the transaction
+    (SQLite has one writer, so nothing comes in between)."""
     async with in_transaction() as conn:
         seen = set(
-            await InboundMessage.filter(provider_message_id__in=ids)
+            await InboundMessage.filter(
+                provider_message_id__in=[r.provider_message_id for r in rows]
+            )
             .using_db(conn)
             .values_list("provider_message_id", flat=True)
         )
-        fresh: dict[str, InboundMessage] = {}
-        for row in rows:
-            if row.provider_message_id not in seen:
-                fresh.setdefault(row.provider_message_id, row)
+        fresh = [row for row in rows if row.provider_message_id not in seen]
         if fresh:
-            # A twin committed by another process meanwhile is skipped, not an error.
-            await InboundMessage.bulk_create(
-                list(fresh.values()), ignore_conflicts=True, using_db=conn
-            )
-    return set(fresh)
+            await InboundMessage.bulk_create(fresh, ignore_conflicts=True, using_db=conn)
+    return {row.provider_message_id for row in fresh}
 
 
 async def claim_next(conn: BaseDBAsyncClient) -> InboundMessage | None:

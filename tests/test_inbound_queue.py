@@ -11,6 +11,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from twilio.request_validator import RequestValidator
@@ -238,3 +239,18 @@ def test_sigkill_between_storing_and_handling_then_restart_handles_each_message_
     assert after["alerts"] == 1  # the note for the convenor, once
     assert after["wishes_asked"] == 1  # the person in focus was asked once
     assert after["handled_as"] == ["response", "response", "response", "forwarded"]
+
+
+async def test_an_sqlite_without_returning_still_tells_repeats_apart(db, monkeypatch):
+    """SQLite before 3.35 has no RETURNING: repeats are looked up first instead."""
+    import storage.inbound
+
+    monkeypatch.setattr(storage.inbound, "sqlite3", SimpleNamespace(sqlite_version_info=(3, 31)))
+    await meeting_with_attendees(_next_week(), await convenor())
+    first = IncomingSms("SMold1", AMINA, "ja")
+    assert await store_sms([first, first]) == [Stored.KNOWN, Stored.DUPLICATE]
+    assert await store_sms([first, IncomingSms("SMold2", AMINA, "ok")]) == [
+        Stored.DUPLICATE,
+        Stored.KNOWN,
+    ]
+    assert await InboundMessage.all().count() == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hmac
 import logging
 import re
@@ -104,11 +105,18 @@ def _message_sid(form: dict[str, str]) -> str:
     return sid
 
 
-def _twiml(reply: str | None) -> web.Response:
+@functools.lru_cache(maxsize=16)
+def _twiml_text(reply: str | None) -> str:
+    """The TwiML document: the same few on every request (none, or the unknown-number
+    sentence in the default language), so built once each."""
     response = MessagingResponse()
     if reply:
         response.message(reply)
-    return web.Response(text=str(response), content_type="text/xml")
+    return str(response)
+
+
+def _twiml(reply: str | None) -> web.Response:
+    return web.Response(text=_twiml_text(reply), content_type="text/xml")
 
 
 @twilio_signed
