@@ -57,27 +57,18 @@ def unknown_number_reply(locale: str) -> str:
 
 
 async def store_sms(batch: list[IncomingSms]) -> list[Stored]:
-    """Stores each new message of the batch in one transaction.
+    """Stores each new message of the batch, all in one statement.
 
     `sender` may be anything the provider passes on: only a phone number in E.164 can
     be one of our people; whatever it is, only its masked form is stored."""
-    phones = {m.sender for m in batch if is_e164(m.sender)}
-    known: dict[str, int] = {}
-    if phones:
-        rows = await (
-            Person.filter(phone__in=phones, anonymised_at=None)
-            .order_by("id")
-            .values_list("phone", "id")
-        )
-        for phone, person_id in rows:
-            known.setdefault(phone, person_id)
+    known = await queue.known_senders({m.sender for m in batch if is_e164(m.sender)})
     now = clock.now()
-    rows_to_store = []
+    rows = []
     for message in batch:
         person_id = known.get(message.sender)
-        rows_to_store.append(
-            InboundMessage(
-                channel=Channel.SMS,
+        rows.append(
+            queue.NewInbound(
+                channel=Channel.SMS.value,
                 provider_message_id=message.sid[:MAX_PROVIDER_ID],
                 # Any row of the number: `process_next` decides which one the reply is for.
                 person_id=person_id,
@@ -88,19 +79,21 @@ async def store_sms(batch: list[IncomingSms]) -> list[Stored]:
                 processed_at=None if person_id else now,
             )
         )
-    fresh = await queue.insert_new(rows_to_store)
-    results = []
-    for message, row in zip(batch, rows_to_store, strict=True):
+    fresh = await queue.insert_new(rows)
+    results, unknown = [], []
+    for message, row in zip(batch, rows, strict=True):
         if row.provider_message_id not in fresh:
             log.info("duplicate inbound SMS %s ignored", message.sid)
             results.append(Stored.DUPLICATE)
             continue
         fresh.discard(row.provider_message_id)  # a twin later in the batch is a repeat
         if row.person_id is None:
-            log.info("SMS from unknown number %s", row.sender_masked)
+            unknown.append(row.sender_masked)
             results.append(Stored.UNKNOWN)
         else:
             results.append(Stored.KNOWN)
+    if unknown:  # one line a batch
+        log.info("SMS from unknown number %s", ", ".join(unknown))
     return results
 
 
