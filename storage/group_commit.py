@@ -31,9 +31,12 @@ class GroupCommit(Generic[T, R]):
         self._queued: list[tuple[T, asyncio.Future[R]]] = []
         self._writer: asyncio.Task[None] | None = None
         self.batches = 0  # how many commits so far (tests, benches)
+        self.last_submit = 0.0  # the event loop's time of the latest submit
 
     async def submit(self, item: T) -> R:
-        future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        self.last_submit = loop.time()
+        future: asyncio.Future[R] = loop.create_future()
         self._queued.append((item, future))
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._drain(), name="group-commit")

@@ -25,10 +25,12 @@ from storage.models import InboundMessage
 log = logging.getLogger(__name__)
 
 WAKE_EVERY = 50  # handled messages between two dispatcher wake-ups in a long run
-# Taking messages in comes first: before each message it handles, the worker lets the
-# requests waiting to be stored go first (SQLite has one connection: a message handled
-# holds it for a dozen statements), for at most this long, so it still makes progress.
-YIELD_AT_MOST = 0.1
+# Taking messages in comes first: before each message it handles, the worker waits
+# until no request is being stored and none came in for QUIET seconds (SQLite has one
+# connection, and a message handled holds it for a dozen statements), but never longer
+# than YIELD_AT_MOST, so under a long burst it still makes progress.
+QUIET = 0.02
+YIELD_AT_MOST = 0.25
 
 
 class InboundWorker:
@@ -99,10 +101,12 @@ class InboundWorker:
                 self._wake()
 
     async def _intake_first(self) -> None:
-        waited = 0.0
-        while self.intake.pending and waited < YIELD_AT_MOST:
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + YIELD_AT_MOST
+        while loop.time() < give_up and (  # noqa: ASYNC110 - three conditions, one a clock
+            self.intake.pending or loop.time() - self.intake.last_submit < QUIET
+        ):
             await asyncio.sleep(0.002)
-            waited += 0.002
 
     def _wake(self) -> None:
         if self.wake_dispatcher is not None:
