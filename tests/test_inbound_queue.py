@@ -254,3 +254,26 @@ async def test_an_sqlite_without_returning_still_tells_repeats_apart(db, monkeyp
         Stored.KNOWN,
     ]
     assert await InboundMessage.all().count() == 2
+
+
+async def test_a_message_that_cannot_be_handled_is_set_aside_and_the_next_ones_go_on(
+    db, monkeypatch
+):
+    import flows.participants.inbound
+
+    await meeting_with_attendees(_next_week(), await convenor())
+    handle_reply = flows.participants.inbound.handle_reply
+
+    async def breaks_on_poison(person, text, via, now):
+        if text == "poison":
+            await OutboxMessage.filter().update(kind="half-done")  # rolled back with it
+            raise ValueError("a bug in the reply logic")
+        return await handle_reply(person, text, via, now)
+
+    monkeypatch.setattr(flows.participants.inbound, "handle_reply", breaks_on_poison)
+    await store_sms([IncomingSms("SMbad", AMINA, "poison"), IncomingSms("SMok", AMINA, "ja")])
+    assert await _handle_all() == 2
+    handled = dict(await InboundMessage.all().values_list("provider_message_id", "handled_as"))
+    assert handled == {"SMbad": "failed", "SMok": "response"}
+    assert await OutboxMessage.filter(kind="receipt").count() == 1
+    assert not await OutboxMessage.filter(kind="half-done").exists()

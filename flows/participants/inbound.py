@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from tortoise.exceptions import IntegrityError
+from tortoise.exceptions import DBConnectionError, IntegrityError, OperationalError
 from tortoise.transactions import in_transaction
 
 from flows.core.clock import clock
@@ -103,11 +103,33 @@ async def process_next(
     """Handles the next stored message in one transaction; False when none is waiting.
 
     `before_commit` runs inside the transaction once the effects are written (tests
-    use it to stop the process there)."""
+    use it to stop the process there). A message whose handling fails for another
+    reason than the database is set aside (handled_as "failed", nothing it did is
+    kept) rather than tried again for ever in front of everyone else's."""
+    claimed: list[InboundMessage] = []
+    try:
+        return await _process_next(claimed, before_commit)
+    except (DBConnectionError, OperationalError, OSError):
+        raise  # the database: the message waits, the worker tries again
+    except Exception:
+        if not claimed:
+            raise
+        log.exception("inbound message %s could not be handled: set aside", claimed[0].id)
+        await InboundMessage.filter(id=claimed[0].id, processed_at=None).update(
+            handled_as="failed", processed_at=clock.now()
+        )
+        return True
+
+
+async def _process_next(
+    claimed: list[InboundMessage],
+    before_commit: Callable[[InboundMessage], Awaitable[None]] | None,
+) -> bool:
     async with in_transaction() as conn:
         row = await queue.claim_next(conn)
         if row is None:
             return False
+        claimed.append(row)
         now = clock.now()
         handled_as, person, receipt = await _handle(row, now)
         await InboundMessage.filter(id=row.id).update(
