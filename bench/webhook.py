@@ -134,8 +134,9 @@ async def seed(url: str) -> None:
 
 
 async def afterwards(url: str) -> dict:
-    """What the run left: inbound rows stored, and any SMS row in the outbox (there
-    must be none: with fictional Twilio credentials it would be tried against Twilio)."""
+    """What the run left: inbound rows stored and how many were handled by the time
+    ours stopped (the rest waits for its next start), and the outbox rows: the known
+    path's answers are SMS rows (tried against TWILIO_API_BASE_URL, a closed port)."""
     from tortoise.backends.base.executor import EXECUTOR_CACHE
 
     from storage.db import close_database, open_database
@@ -144,10 +145,16 @@ async def afterwards(url: str) -> dict:
     EXECUTOR_CACHE.clear()
     await open_database(url)
     stored = await InboundMessage.all().count()
+    waiting = await InboundMessage.filter(processed_at=None).count()
     sms_rows = await OutboxMessage.filter(channel=Channel.SMS).count()
     outbox_rows = await OutboxMessage.all().count()
     await close_database()
-    return {"inbound_stored": stored, "outbox_rows": outbox_rows, "sms_outbox_rows": sms_rows}
+    return {
+        "inbound_stored": stored,
+        "inbound_unprocessed": waiting,
+        "outbox_rows": outbox_rows,
+        "sms_outbox_rows": sms_rows,
+    }
 
 
 # --- the two servers ------------------------------------------------------------
@@ -178,6 +185,8 @@ def start_ours(url: str, port: int, log: Path, profile: str | None = None) -> su
             "TELEGRAM_BOT_TOKEN": "123456789:bench-token-not-real",
             "TELEGRAM_WEBHOOK_SECRET": "bench-secret",
             "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9/bot",  # closed: unreachable
+            # The answers to the known path's "ja" go out by the outbox: to a closed port too.
+            "TWILIO_API_BASE_URL": "http://127.0.0.1:9",
         }
     )
     # cwd: an empty directory, so no .env of the checkout is read.

@@ -33,6 +33,7 @@ PROVIDER_VARIABLES = (
     "TWILIO_AUTH_TOKEN",
     "TWILIO_FROM",
     "TWILIO_MESSAGING_SERVICE_SID",
+    "TWILIO_API_BASE_URL",
     "PUBLIC_BASE_URL",
 )
 # Each entry: one of these names must be set. PUBLIC_BASE_URL is where Telegram's
@@ -57,6 +58,7 @@ class Settings:
     telegram_bot_token: str | None = None
     telegram_webhook_secret: str | None = None
     telegram_api_base_url: str | None = None  # a self-hosted Bot API server
+    twilio_api_base_url: str | None = None  # another Messages API host (a proxy, a bench)
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = field(default=None, repr=False)
     twilio_from: str | None = None
@@ -89,6 +91,7 @@ class Settings:
             "TWILIO_AUTH_TOKEN": self.twilio_auth_token,
             "TWILIO_FROM": self.twilio_from,
             "TWILIO_MESSAGING_SERVICE_SID": self.twilio_messaging_service_sid,
+            "TWILIO_API_BASE_URL": self.twilio_api_base_url,
             "PUBLIC_BASE_URL": self.public_base_url,
         }
 
@@ -190,6 +193,7 @@ def load_settings(
         twilio_auth_token=get("TWILIO_AUTH_TOKEN"),
         twilio_from=get("TWILIO_FROM"),
         twilio_messaging_service_sid=get("TWILIO_MESSAGING_SERVICE_SID"),
+        twilio_api_base_url=get("TWILIO_API_BASE_URL"),
         public_base_url=public_base_url,
         host=get("HOST") or "127.0.0.1",
         port=int(port_text),

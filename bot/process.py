@@ -244,7 +244,9 @@ class FlerpartProcess:
 
     async def _start_twilio(self) -> None:
         # (PUBLIC_BASE_URL, where Twilio's webhooks reach us, is required in production.)
-        base_url = self.local_url + TWILIO_STANDIN_PATH if self.settings.local_twilio else None
+        settings = self.settings
+        local = self.local_url + TWILIO_STANDIN_PATH if settings.local_twilio else None
+        base_url = local or settings.twilio_api_base_url
         self.services.twilio = make_twilio_client(
             self.services.twilio_account_sid,
             self.services.twilio_auth_token,

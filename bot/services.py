@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from bot.local.standins.telegram_api import TelegramStandIn
     from bot.local.standins.twilio_api import TwilioStandIn
     from bot.outbox.dispatcher import Dispatcher
+    from bot.sms.inbound_worker import InboundWorker
 
 
 @dataclass
@@ -30,6 +31,7 @@ class Services:
     telegram_standin: TelegramStandIn | None = None
     twilio_standin: TwilioStandIn | None = None
     dispatcher: Dispatcher | None = None
+    inbound: InboundWorker | None = None  # stores inbound SMS, handles them after the answer
     retention_day: date | None = None  # the clock's day of the last retention run
     # Why Telegram cannot be used right now ("telegram unreachable"), None when it can:
     # /healthz reports it, and work that needs Telegram waits for it.

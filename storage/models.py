@@ -129,6 +129,7 @@ class MessageKind(StrEnum):
     ALERT = "alert"  # news for the convenor: a no, a failed message, a reply
     NOTES_REQUEST = "notes_request"  # the bot asks the convenor for the notes
     DIGEST = "digest"  # the coordinator's daily digest
+    RECEIPT = "receipt"  # our answer to a person's own message (sent even after a STOP)
 
 
 class SurveyStatus(StrEnum):
@@ -465,9 +466,16 @@ class InboundMessage(Model):
     body = fields.TextField(default="")  # empty for unknown senders
     handled_as = fields.CharField(max_length=24, default="")  # keyword, survey, forwarded...
     received_at = fields.DatetimeField(auto_now_add=True)
+    # Stored before the webhook answers, handled after it: set in the one transaction
+    # that also holds what the message did (the reply, its outbox rows, the alerts).
+    # Unknown senders have nothing to do: set when stored.
+    processed_at = fields.DatetimeField(null=True)
 
     class Meta:
-        indexes = (("meeting_id", "received_at"),)  # a meeting's timeline
+        indexes = (
+            ("meeting_id", "received_at"),  # a meeting's timeline
+            ("processed_at", "id"),  # the queue: what is not handled yet, oldest first
+        )
 
 
 class SurveyAnswer(Model):

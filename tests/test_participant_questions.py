@@ -61,10 +61,12 @@ async def move_clock_to(process: FlerpartProcess, moment: datetime) -> None:
 
 
 async def sms(process: FlerpartProcess, text: str) -> str:
+    """Amina's SMS and our answer to it (sent after the webhook's answer, by the outbox)."""
     twilio = process.services.twilio_standin
+    before = len(twilio.transcript(AMINA))
     status, _ = await twilio.send_inbound(AMINA, text)
     assert status == 200
-    return twilio.transcript(AMINA)[-1]["text"]
+    return (await twilio.wait_for_reply(AMINA, before))["text"]
 
 
 async def held_meeting_with_survey_sent(process: FlerpartProcess) -> Meeting:

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from flows.core.clock import clock
 from flows.core.text_clean import clean
 from flows.meetings import meeting_intake
-from flows.participants.inbound import handle_sms
+from flows.participants.inbound import IncomingSms, process_next, store_sms
 from flows.participants.sms_parts import GSM7_BASIC, GSM7_EXTENSION, sms_parts
 from storage.models import AttendeeRole, InboundMessage, Meeting, Person, Team
 
@@ -119,6 +119,7 @@ async def test_a_name_with_a_bidi_override_is_stored_clean_from_the_api(db):
 async def test_an_sms_reply_is_stored_and_forwarded_clean(db):
     team = await Team.create(name="Nord")
     person = await Person.create(team=team, first_name="Amina", phone="+46701740605")
-    await handle_sms("SM1", "+46701740605", "Ja\u200b\u202e tack", "sv")
+    await store_sms([IncomingSms("SM1", "+46701740605", "Ja\u200b\u202e tack")])
+    assert await process_next()
     stored = await InboundMessage.get(person=person)
     assert stored.body == "Ja tack"

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 import hmac
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from urllib.parse import urlparse
 
 from aiohttp import web
 from telegram import Update
-from twilio.request_validator import RequestValidator
+from twilio.request_validator import RequestValidator, add_port, compare, remove_port
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.logs import quiet_client_errors
 from bot.services import SERVICES, Services
+from bot.sms.inbound_worker import InboundWorker
 from bot.web.api_routes import add_api_routes
 from bot.web.dashboard_routes import add_dashboard_routes
 from bot.web.info_routes import add_info_routes
@@ -21,7 +24,7 @@ from bot.web.security_headers import add_security_headers
 from bot.web.web_input import read_form, read_json_object, whole_number
 from flows.core.phone import is_e164
 from flows.outbox import delivery
-from flows.participants import inbound
+from flows.participants.inbound import IncomingSms, Stored, unknown_number_reply
 from storage.db import healthy
 
 log = logging.getLogger(__name__)
@@ -63,6 +66,17 @@ async def telegram_webhook(request: web.Request) -> web.Response:
     return web.Response(text="ok")
 
 
+def _signed(token: str, url: str, form: dict[str, str], signature: str) -> bool:
+    """Twilio's check, one HMAC for a good request: `RequestValidator.validate` always
+    computes two (the URL without and with its port) and then compares both."""
+    validator = RequestValidator(token)
+    parsed = urlparse(url)
+    return any(
+        compare(validator.compute_signature(candidate, form), signature)
+        for candidate in (remove_port(parsed), add_port(parsed))  # lazily: the 2nd on a miss
+    )
+
+
 def twilio_signed(
     handler: Callable[[web.Request, dict[str, str]], Awaitable[web.StreamResponse]],
 ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
@@ -76,8 +90,7 @@ def twilio_signed(
         # The URL Twilio signed is our public one, never what a proxy forwarded.
         services = request.app[SERVICES]
         url = services.public_url + request.raw_path
-        validator = RequestValidator(services.twilio_auth_token)
-        if not signature or not validator.validate(url, form, signature):
+        if not signature or not _signed(services.twilio_auth_token, url, form, signature):
             log.warning("rejected a Twilio request with a missing or wrong signature")
             raise web.HTTPForbidden(text="forbidden")
         return await handler(request, form)
@@ -92,11 +105,18 @@ def _message_sid(form: dict[str, str]) -> str:
     return sid
 
 
-def _twiml(reply: str | None) -> web.Response:
+@functools.lru_cache(maxsize=16)
+def _twiml_text(reply: str | None) -> str:
+    """The TwiML document: the same few on every request (none, or the unknown-number
+    sentence in the default language), so built once each."""
     response = MessagingResponse()
     if reply:
         response.message(reply)
-    return web.Response(text=str(response), content_type="text/xml")
+    return str(response)
+
+
+def _twiml(reply: str | None) -> web.Response:
+    return web.Response(text=_twiml_text(reply), content_type="text/xml")
 
 
 @twilio_signed
@@ -105,16 +125,15 @@ async def twilio_sms(request: web.Request, form: dict[str, str]) -> web.Response
     if not sender:
         raise web.HTTPBadRequest(text="MessageSid and From are required")
     services = request.app[SERVICES]
-    # Any sender is recorded once (a repeat is ignored); only a phone number can be a
-    # person of ours. Another channel's address gets the unknown-number answer.
-    reply = await inbound.handle_sms(
-        sid, sender, form.get("Body", ""), services.settings.default_locale
-    )
-    if services.dispatcher is not None:
-        services.dispatcher.wake()  # a reply may have news for the convenor: now, not later
-    if not is_e164(sender) and not _CHANNEL_ADDRESS.fullmatch(sender):
-        reply = None  # a short code, an alphanumeric sender or garbage: nobody to answer
-    return _twiml(reply)
+    assert services.inbound is not None
+    # Any sender is recorded once (a repeat is ignored), durably before we answer; what
+    # a known person's message does is done after, and its answer goes by the outbox.
+    # Only a phone number can be a person of ours. Another channel's address gets the
+    # unknown-number answer; a short code, an alphanumeric sender or garbage nothing.
+    stored = await services.inbound.submit(IncomingSms(sid, sender, form.get("Body", "")))
+    if stored is Stored.UNKNOWN and (is_e164(sender) or _CHANNEL_ADDRESS.fullmatch(sender)):
+        return _twiml(unknown_number_reply(services.settings.default_locale))
+    return _twiml(None)
 
 
 @twilio_signed
@@ -132,11 +151,34 @@ async def twilio_status(request: web.Request, form: dict[str, str]) -> web.Respo
     return web.Response(status=204)
 
 
+def _handle_inbound_sms(app: web.Application, services: Services) -> None:
+    """The inbound SMS worker lives as long as the server: it handles what an earlier
+    run left at start; at the end, what is stored and not handled waits for the next."""
+
+    def wake_dispatcher() -> None:
+        if services.dispatcher is not None:
+            services.dispatcher.wake()
+
+    services.inbound = InboundWorker(wake_dispatcher)
+
+    async def start(_app: web.Application) -> None:
+        assert services.inbound is not None
+        services.inbound.start()
+
+    async def stop(_app: web.Application) -> None:
+        if services.inbound is not None:
+            await services.inbound.stop()
+
+    app.on_startup.append(start)
+    app.on_cleanup.append(stop)
+
+
 def make_web_app(services: Services) -> web.Application:
     quiet_client_errors()
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[SERVICES] = services
     add_security_headers(app)  # every answer, aiohttp's own error pages too
+    _handle_inbound_sms(app, services)
     app.router.add_get("/healthz", healthz)
     app.router.add_post("/twilio/sms", twilio_sms)
     app.router.add_post("/twilio/status", twilio_status)

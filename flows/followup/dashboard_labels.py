@@ -80,6 +80,7 @@ def message_kind(kind: str) -> str:
         MessageKind.SUMMARY: _("Summary after the meeting"),
         MessageKind.NOTES_REQUEST: _("Request for the notes"),
         MessageKind.DIGEST: _("Daily digest"),
+        MessageKind.RECEIPT: _("Answer to their message"),
     }.get(kind, _("Message"))
 
 

@@ -83,6 +83,10 @@ async def compose(message: OutboxMessage, now: datetime) -> Composed | Skip | De
     address: str | None
     if message.person_id is not None:
         person = await message.person
+        # A receipt answers the person's own message at once, as a TwiML reply did:
+        # the confirmation of a STOP too, and in quiet hours too.
+        if message.kind == MessageKind.RECEIPT and message.channel is Channel.SMS and person.phone:
+            return Composed(person.phone, await templates.render(message, meeting))
         if person.opted_out:
             return Skip(OutboxStatus.CANCELLED, "the person opted out")
         if message.kind == MessageKind.REMINDER and await _declined(message):

@@ -145,6 +145,19 @@ class TwilioStandIn:
         await self._wait(lambda: len(self.sent) >= count, timeout, f"{count} sent SMS")
         return list(self.sent)
 
+    async def wait_for_reply(self, phone: str, after: int, timeout: float = 5.0) -> dict:
+        """The first message to `phone` past its transcript's first `after` entries: our
+        answer to an inbound SMS, whether TwiML or sent through the Messages API later."""
+
+        def reply() -> dict | None:
+            entries = self.transcript(phone)[after:]
+            return next((e for e in entries if e["direction"] == "out"), None)
+
+        await self._wait(lambda: reply() is not None, timeout, f"a reply to {phone}")
+        found = reply()
+        assert found is not None
+        return found
+
     async def wait_for_status(self, sid: str, status: str, timeout: float = 5.0) -> None:
         await self._wait(
             lambda: self._by_sid.get(sid, {}).get("status") == status,
