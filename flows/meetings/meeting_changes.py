@@ -83,7 +83,7 @@ async def after_edit(meeting: Meeting, staff: StaffUser, field: str, now: dateti
     everyone = set(await Attendee.filter(meeting=meeting).values_list("id", flat=True))
     created, _ = await campaign.schedule_notice(meeting, now, "change", _version(meeting), informed)
     # The not yet informed get the information with the new facts (and no notice).
-    info = campaign.plan_information(meeting, await campaign.meeting_attendees(meeting), now)
+    info = await campaign.information_plan(meeting, now)
     await campaign.sync_kind(
         meeting, "info", [p for p in info if p.params["attendee_id"] in everyone - informed]
     )

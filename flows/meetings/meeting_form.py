@@ -32,6 +32,7 @@ from flows.core.phone import InvalidPhone, to_e164
 from flows.meetings import meeting_card, meeting_changes
 from flows.meetings.meeting_words import caution_lines, moment_text
 from flows.meetings.when_parser import Refused, WhenProblem, day_reading, parse_when, repeated_hour
+from flows.outbox import team_settings
 from storage.models import (
     Agency,
     Attendee,
@@ -242,6 +243,7 @@ class MeetingForm(StepFlow):
             self.meeting = await Meeting.create(
                 team_id=self.staff.team_id,
                 convenor=self.staff,
+                timezone=await team_settings.zone_for_new_meeting(self.staff.team_id),
                 purpose=text,
                 language=self.staff.language,
             )

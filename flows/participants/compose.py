@@ -11,24 +11,22 @@ from zoneinfo import ZoneInfo
 
 from tortoise.transactions import in_transaction
 
+from flows.outbox import team_settings
 from flows.outbox.delivery import OPTED_OUT_ERROR, honour_provider_opt_out
-from flows.outbox.schedule import QuietHours
 from flows.participants import templates
 from storage import outbox
 from storage.models import (
+    CALLED_OFF,
     ActionItem,
     ActionStatus,
     Attendee,
     AttendeeResponse,
     Channel,
-    MeetingStatus,
+    Meeting,
     OutboxMessage,
     OutboxStatus,
     Person,
 )
-
-QUIET_HOURS = QuietHours()
-_CLOSED = (MeetingStatus.CANCELLED, MeetingStatus.MOVED)
 
 
 @dataclass(frozen=True)
@@ -62,7 +60,7 @@ async def compose(message: OutboxMessage, now: datetime) -> Composed | Skip | De
     """Decides, at the last moment, whether and what to send."""
     meeting = await message.meeting if message.meeting_id else None
     stale_kind = message.kind in ("reminder", "info", "change")
-    if meeting is not None and meeting.status in _CLOSED and stale_kind:
+    if meeting is not None and meeting.status in CALLED_OFF and stale_kind:
         return Skip(OutboxStatus.CANCELLED, f"meeting {meeting.status.value}")
     if message.kind == "follow_up" and await _duty_done(message):
         return Skip(OutboxStatus.CANCELLED, "already done")
@@ -81,8 +79,7 @@ async def compose(message: OutboxMessage, now: datetime) -> Composed | Skip | De
             # also a row made later (the same person at a new meeting).
             if address and await Person.exists(phone=address, opted_out_at__isnull=False):
                 return Skip(OutboxStatus.CANCELLED, "the number opted out")
-            tz = ZoneInfo(meeting.timezone if meeting else "Europe/Stockholm")
-            allowed = QUIET_HOURS.next_allowed(now, tz)
+            allowed = await _quiet_hours_end(now, meeting, person)
             if allowed > now:
                 if message.expires_at is not None and allowed >= message.expires_at:
                     return Skip(OutboxStatus.EXPIRED, "quiet hours until the meeting")
@@ -98,6 +95,16 @@ async def compose(message: OutboxMessage, now: datetime) -> Composed | Skip | De
         return Skip(OutboxStatus.CANCELLED, "no way to reach the recipient")
     text = await templates.render(message, meeting)
     return Composed(address, text)
+
+
+async def _quiet_hours_end(now: datetime, meeting: Meeting | None, person: Person) -> datetime:
+    """`now`, or when the team's quiet hours end, in the meeting's time zone (the
+    team's for a message without a meeting)."""
+    if meeting is not None:
+        rules = await team_settings.for_meeting(meeting)
+        return rules.quiet_hours.next_allowed(now, ZoneInfo(meeting.timezone))
+    rules = await team_settings.for_team(person.team_id)
+    return rules.quiet_hours.next_allowed(now, rules.tz)
 
 
 async def _duty_done(message: OutboxMessage) -> bool:
