@@ -55,9 +55,7 @@ async def on_status(update: Update, context: ContextTypes.DEFAULT_TYPE, staff: S
 
 async def _digest_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     services = context.application.bot_data["services"]
-    queued = await digest.queue_digests(
-        clock.now(), services.settings.tz, f"{services.public_url}/dashboard"
-    )
+    queued = await digest.queue_digests(clock.now(), f"{services.public_url}/dashboard")
     if queued:
         wake_dispatcher(context)
 
