@@ -15,6 +15,13 @@ async def keep_the_teams_reminders(apps, schema_editor):
             await team.save(update_fields=["reminders"])
 
 
+async def back_into_the_bag(apps, schema_editor):
+    Team = apps.get_model("models", "Team")
+    for team in await Team.filter(reminders__isnull=False):
+        team.settings = {"reminders": team.reminders}
+        await team.save(update_fields=["settings"])
+
+
 class Migration(migrations.Migration):
     # Lead: re-chain after 0007_outbox_buttons when both are merged.
     dependencies = [('models', '0006_lang')]
@@ -42,6 +49,6 @@ class Migration(migrations.Migration):
             name='timezone',
             field=fields.CharField(null=True, max_length=64),
         ),
-        ops.RunPython(keep_the_teams_reminders),
+        ops.RunPython(keep_the_teams_reminders, reverse_code=back_into_the_bag),
         ops.RemoveField(model_name='Team', name='settings'),
     ]
