@@ -62,3 +62,44 @@ async def test_a_convenor_cannot_open_another_convenors_meeting_by_url(process, 
     assert response is not None and response.status == 404
     assert "Meeting not found" in await page.inner_text("h1")
     await page.screenshot(path=artifact("dashboard_not_yours.png"))
+
+
+PAGES = ("/dashboard", "/dashboard/meetings", "/dashboard/survey?from=2027-01-01")
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+async def test_the_dashboard_is_styled_and_fits_a_phone_and_a_desk(process, chromium_page, width):  # noqa: F811
+    """Every page takes its look from the one stylesheet, within the CSP (no violation is
+    logged), and nothing is wider than the screen at 375 px; screenshots are kept."""
+    page = chromium_page
+    await page.set_viewport_size({"width": width, "height": 900})
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(message.text))
+    world = await seed()
+    await log_in(page, process, world.cora)
+    paths = [*PAGES, f"/dashboard/meetings/{world.upcoming.id}"]
+    for path in paths:
+        joiner = "&" if "?" in path else "?"
+        await page.goto(f"{process.local_url}{path}{joiner}lang=en")
+        styled = await page.evaluate("getComputedStyle(document.querySelector('nav a')).fontWeight")
+        assert styled == "600", f"{path}: the stylesheet did not apply"
+        overflow = await page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"{path}: {overflow} px wider than a {width} px screen"
+        name = path.strip("/").split("?")[0].replace("/", "_")
+        await page.screenshot(path=artifact(f"styled_{name}_{width}.png"), full_page=True)
+    assert not [text for text in refused if "Content Security Policy" in text], refused
+
+
+async def test_a_meeting_timeline_prints_without_navigation(process, chromium_page):  # noqa: F811
+    page = chromium_page
+    world = await seed()
+    await log_in(page, process, world.cora)
+    await page.goto(f"{process.local_url}/dashboard/meetings/{world.upcoming.id}?lang=en")
+    assert await page.locator("header").is_visible()
+    await page.emulate_media(media="print")
+    assert not await page.locator("header").is_visible()
+    assert await page.locator("#timeline").is_visible()
+    await page.set_viewport_size({"width": 794, "height": 1123})  # A4 at 96 dpi
+    await page.screenshot(path=artifact("styled_timeline_print.png"), full_page=True)

@@ -12,8 +12,9 @@ from tortoise.migrations.api import migrate
 from tortoise.migrations.autodetector import MigrationAutodetector
 
 from flows.participants.info_page import InfoView, info_for
+from storage import outbox
 from storage.db import apply_migrations, close_database, open_database, tortoise_config
-from storage.models import InfoLink, Team
+from storage.models import InfoLink, MessageKind, OutboxMessage, Team
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "storage" / "migrations"
 
@@ -68,8 +69,8 @@ async def test_a_page_link_sent_before_0005_still_works_and_its_plaintext_is_gon
             "created_at) VALUES (3, 7, 'person_in_focus', 'none', '', 'pending', 0, ?)",
             (starts.isoformat(),),
         )
-    applied = await apply_migrations(url)
-    assert applied[:2] == ["models.0005_info_tokens", "models.0006_lang"]
+    later = sorted(p.stem for p in MIGRATIONS_DIR.glob("0*.py") if p.stem >= "0005")
+    assert await apply_migrations(url) == [f"models.{name}" for name in later]
     with sqlite3.connect(tmp_path / "old.sqlite3") as new:
         columns = [row[1] for row in new.execute("PRAGMA table_info(meeting)")]
         assert "info_token" not in columns
@@ -88,12 +89,39 @@ async def test_a_page_link_sent_before_0005_still_works_and_its_plaintext_is_gon
         await close_database()
 
 
-async def test_a_teams_reminders_set_before_0008_are_kept_and_its_people_stay(tmp_path):
-    """0008 moves the reminders from the old settings bag to their own column, and
-    dropping the bag (SQLite rebuilds `team`) cascades to nothing."""
+async def test_an_outbox_row_from_before_0007_keeps_its_kind_and_has_no_buttons(tmp_path):
+    """0007 adds the buttons as a nullable column: a row waiting in the outbox when it
+    runs still goes out as it was, and its kind reads as a MessageKind."""
     url = f"sqlite://{tmp_path}/old.sqlite3"
     try:
         await migrate(config=tortoise_config(url), target="models.0006_lang")
+    finally:
+        await connections.close_all()
+    now = datetime(2027, 3, 8, 9, 0, tzinfo=UTC).isoformat()
+    with sqlite3.connect(tmp_path / "old.sqlite3") as old:
+        old.execute(
+            "INSERT INTO outboxmessage (id, channel, kind, template, params, locale, due_at, "
+            "status, attempts, next_attempt_at, created_at, updated_at) VALUES "
+            "(9, 'sms', 'reminder', 'reminder_participant', '{}', 'sv', ?, 'scheduled', 0, ?, "
+            "?, ?)",
+            (now, now, now, now),
+        )
+    assert (await apply_migrations(url))[0] == "models.0007_outbox_buttons"
+    await open_database(url)
+    try:
+        row = await OutboxMessage.get(id=9)
+        assert row.kind == MessageKind.REMINDER and row.buttons is None
+        assert outbox.read_buttons(row.buttons) == []
+    finally:
+        await close_database()
+
+
+async def test_a_teams_reminders_set_before_0012_are_kept_and_its_people_stay(tmp_path):
+    """0012 moves the reminders from the old settings bag to their own column, and
+    dropping the bag (SQLite rebuilds `team`) cascades to nothing."""
+    url = f"sqlite://{tmp_path}/old.sqlite3"
+    try:
+        await migrate(config=tortoise_config(url), target="models.0011_duty_runs")
     finally:
         await connections.close_all()
     reminders = [{"key": "r1d", "anchor": "start", "offset_minutes": -1440, "delivery_hour": 9}]
@@ -109,7 +137,7 @@ async def test_a_teams_reminders_set_before_0008_are_kept_and_its_people_stay(tm
             "updated_at) VALUES (4, 'h', 'convenor', 1, ?, ?, ?)",
             (at, at, at),
         )
-    assert "models.0008_team_settings" in await apply_migrations(url)
+    assert "models.0012_team_settings" in await apply_migrations(url)
     with sqlite3.connect(tmp_path / "old.sqlite3") as new:
         columns = [row[1] for row in new.execute("PRAGMA table_info(team)")]
         assert "settings" not in columns

@@ -12,12 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from flows.core.i18n import use_locale
-from flows.meetings.meeting_form import read_when, when_confirmation, when_problem
+from flows.meetings.form_when import read_when, when_confirmation, when_problem
 from flows.meetings.when_parser import (
-    MONTHS,
-    NUMBER_WORDS,
-    UNITS,
-    WEEKDAYS,
     Refused,
     WhenProblem,
     day_reading,
@@ -25,6 +21,7 @@ from flows.meetings.when_parser import (
     parse_when,
     repeated_hour,
 )
+from flows.meetings.when_words import MONTHS, NUMBER_WORDS, UNITS, WEEKDAYS
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 TUESDAY_MORNING = datetime(2026, 11, 24, 9, 13, tzinfo=STOCKHOLM)

@@ -12,7 +12,7 @@ from aiohttp import web
 from bot.web.dashboard_auth import SESSION_KEY, locale_of, login_required, staff_of
 from bot.web.dashboard_login import add_login_routes, not_logged_in
 from bot.web.dashboard_params import meeting_filters, survey_period
-from bot.web.dashboard_render import link, render
+from bot.web.dashboard_render import link, render, stylesheet
 from bot.web.svg_charts import horizontal_bars, stacked_columns
 from flows.care.audit import audit_trail, record_view
 from flows.core import labels
@@ -219,6 +219,7 @@ async def audit_page(request: web.Request) -> web.Response:
 
 def add_dashboard_routes(app: web.Application) -> None:
     add_login_routes(app)
+    app.router.add_get("/dashboard/dashboard.css", stylesheet)
     app.router.add_get("/dashboard", attention_page)
     app.router.add_get("/dashboard/meetings", meetings_page)
     app.router.add_get(r"/dashboard/meetings/{meeting_id:\d{1,9}}", meeting_detail)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
-PALETTE = ("#2f6f9f", "#d98c1f", "#7a9a3a", "#a54e7a", "#6c5fc7", "#8a8a8a")
+SERIES = 6  # colours s0..s5, defined in dashboard.css (the CSP allows no inline style)
 WIDTH, HEIGHT, TOP, BOTTOM = 320, 180, 10, 30
 
 
@@ -19,7 +19,7 @@ def stacked_columns(title: str, labels: list[str], series: list[tuple[str, list[
         total = sum(values[index] for _, values in series)
         x = index * slot + (slot - bar) / 2
         y = TOP + inner
-        for colour, (name, values) in zip(PALETTE, series, strict=False):
+        for colour, (name, values) in enumerate(series[:SERIES]):
             if not total or not values[index]:
                 continue
             height = inner * values[index] / total
@@ -27,14 +27,14 @@ def stacked_columns(title: str, labels: list[str], series: list[tuple[str, list[
             tip = f"{name}: {values[index]} / {total}"
             parts.append(
                 f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{height:.1f}" '
-                f'fill="{colour}"><title>{escape(tip)}</title></rect>'
+                f'class="s{colour}"><title>{escape(tip)}</title></rect>'
             )
         parts.append(_label(x + bar / 2, HEIGHT - 16, label))
         parts.append(_label(x + bar / 2, HEIGHT - 3, f"n={total}"))
     parts.append("</svg>")
     legend = "".join(
-        f'<span class="key"><i style="background:{colour}"></i>{escape(name)}</span>'
-        for colour, (name, _) in zip(PALETTE, series, strict=False)
+        f'<span class="key"><i class="s{colour}"></i>{escape(name)}</span>'
+        for colour, (name, _) in enumerate(series[:SERIES])
     )
     return Markup("".join(parts) + f'<p class="legend">{legend}</p>')
 
@@ -49,7 +49,7 @@ def horizontal_bars(title: str, bars: list[tuple[str, int]], total: int) -> Mark
         y = index * row
         parts.append(
             f'<rect x="0" y="{y + 2}" width="{WIDTH * share:.1f}" height="{row - 6}" '
-            f'fill="{PALETTE[0]}" opacity="0.35"><title>{escape(name)}: {value}</title></rect>'
+            f'class="bar"><title>{escape(name)}: {value}</title></rect>'
         )
         text = f"{name}: {value} ({share:.0%})" if total else f"{name}: {value}"
         parts.append(

@@ -16,7 +16,7 @@ from flows.followup.attention_text import summary
 from flows.outbox import team_settings
 from flows.outbox.schedule import is_working_day
 from flows.staff.scope import for_staff
-from storage.models import Channel, OutboxMessage, StaffRole, StaffUser
+from storage.models import Channel, MessageKind, OutboxMessage, StaffRole, StaffUser
 
 DIGEST_AT = time(8, 0)
 
@@ -50,7 +50,7 @@ async def queue_digests(now: datetime, dashboard_url: str) -> int:
             defaults={
                 "staff_user": coordinator,
                 "channel": Channel.TELEGRAM,
-                "kind": "digest",
+                "kind": MessageKind.DIGEST,
                 "template": "plain_text",
                 "params": {"text": text},
                 "locale": coordinator.language,

@@ -41,151 +41,22 @@ Rules, each one a choice:
 
 from __future__ import annotations
 
-import json
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from enum import StrEnum
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
-MAX_INPUT = 60  # longer text is not a date; do not run regexes over an essay
-NEAR_MONTHS = 3  # "fredag 13" looks for a Friday the 13th in this month and the next two
-MAX_DAYS_AHEAD = 365  # "om 400 dagar" is not a meeting date
-MAX_YEARS_AHEAD = 5  # "3/12/2062" neither
-
-_WORDS = json.loads((Path(__file__).with_name("data") / "when_words.json").read_text("utf-8"))
-
-
-def _index(groups: list[list[str]], start: int = 0) -> dict[str, int]:
-    return {word: number for number, words in enumerate(groups, start) for word in words}
-
-
-def _keyed(table: dict[str, list[str]]) -> dict[str, int]:
-    return {word: int(key) for key, words in table.items() for word in words}
-
-
-WEEKDAYS = _index(_WORDS["weekdays"])
-MONTHS = _index(_WORDS["months"], start=1)
-DAYS_FROM_TODAY = _keyed(_WORDS["days_from_today"])
-NUMBER_WORDS = _keyed(_WORDS["numbers"])
-UNITS = _keyed(_WORDS["units_in_days"])
-_NEXT_WEEK = "nextweek#"  # what the "next week" phrases become before tokens are read
-# "kvart i", "half past": minutes from the hour named after; "halv" is -30.
-CLOCK_PHRASES = {"halv": -30} | {f"{minutes}#": int(minutes) for minutes in _WORDS["clock_phrases"]}
-_PHRASES = {
-    **_WORDS["phrases"],
-    **dict.fromkeys(_WORDS["next_week"], _NEXT_WEEK),
-    **{
-        phrase: f"{minutes}#"
-        for minutes, phrases in _WORDS["clock_phrases"].items()
-        for phrase in phrases
-    },
-}
-_PHRASE_RE = re.compile(
-    r"(?<!\w)("
-    + "|".join(re.escape(p) for p in sorted(_PHRASES, key=len, reverse=True))
-    + r")(?!\w)"
+from flows.meetings.when_words import (
+    MAX_DAYS_AHEAD,
+    MAX_INPUT,
+    MAX_YEARS_AHEAD,
+    NEAR_MONTHS,
+    Refused,
+    Token,
+    Unclear,
+    WhenProblem,
+    normalise,
+    read_token,
 )
-
-
-class WhenProblem(StrEnum):
-    UNCLEAR = "unclear"  # not a form we read
-    NO_SUCH_DATE = "no_such_date"  # 31/2, 25:00; with `read`: 02:30 the night clocks go forward
-    PAST = "past"
-    NO_TIME = "no_time"  # a day, but the meeting needs a time too
-    WRONG_WEEKDAY = "wrong_weekday"  # "fredag 14 december" when that is a Monday
-    TOO_FAR = "too_far"  # a year more than MAX_YEARS_AHEAD ahead: a typo, not a meeting
-
-
-@dataclass(frozen=True)
-class Refused:
-    problem: WhenProblem
-    # What was read, for the message ("Sunday 13 December 2026 is not a Friday");
-    # not part of the verdict, so Refused(PAST) == Refused(PAST, read=...).
-    read: date | datetime | None = field(default=None, compare=False)
-    weekday: int | None = field(default=None, compare=False)  # the one asked for
-
-
-class _Unclear(Exception):
-    """Raised inside the reader; becomes Refused(problem)."""
-
-    def __init__(self, problem: WhenProblem = WhenProblem.UNCLEAR, **detail) -> None:
-        self.refused = Refused(problem, **detail)
-
-
-# Tokens -----------------------------------------------------------------
-
-_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
-_SLASHED = re.compile(r"(\d{1,2})/(\d{1,2})(?:/(\d{2}|\d{4}))?")
-_CLOCK = re.compile(r"(\d{1,2})[:.](\d{2})")
-_ORDINAL = re.compile(r"(\d{1,2}):?(?:e|a|dje|st|nd|rd|th)")
-
-
-@dataclass(frozen=True)
-class _Token:
-    kind: str  # iso, slashed, clock, ordinal, num, year, weekday, month, rel, numword,
-    #            unit, in, next, nextweek, at, half (halv, kvart i: minutes), am, pm
-    value: tuple[int | None, ...] = ()
-
-    @property
-    def number(self) -> int:
-        assert self.value and self.value[0] is not None
-        return self.value[0]
-
-
-def _normalise(text: str) -> str:
-    text = "".join(
-        ch for ch in unicodedata.normalize("NFC", text) if unicodedata.category(ch) != "Cf"
-    )
-    text = text.lower().replace(",", " ").replace(";", " ")
-    text = (
-        text.replace("e.m.", "em").replace("f.m.", "fm").replace("a.m.", "am").replace("p.m.", "pm")
-    )
-    text = re.sub(r"(?<![a-zåäö])(kl|klockan|@)\.?(?=\d)", r"\1 ", text)  # kl.9, kl9, @10
-    text = re.sub(r"(\d)(am|pm|em|fm)(?![a-zåäö])", r"\1 \2", text)  # 2pm, 9.30am
-    text = " ".join(text.split())
-    return _PHRASE_RE.sub(lambda m: _PHRASES[m.group(1)], text)
-
-
-def _token(word: str) -> _Token | None:
-    """One word read, None for a filler; anything else unknown is unclear."""
-    word = word.rstrip(".")
-    if match := _ISO.fullmatch(word):
-        return _Token("iso", tuple(int(g) for g in match.groups()))
-    if match := _SLASHED.fullmatch(word):
-        day, month, year = match.groups()
-        full_year = None if year is None else int(year) + (2000 if len(year) == 2 else 0)
-        return _Token("slashed", (int(day), int(month), full_year))
-    if match := _CLOCK.fullmatch(word):
-        return _Token("clock", (int(match[1]), int(match[2])))
-    if match := _ORDINAL.fullmatch(word):
-        return _Token("ordinal", (int(match[1]),))
-    if re.fullmatch(r"\d{1,2}", word):
-        return _Token("num", (int(word),))
-    if re.fullmatch(r"\d{4}", word):
-        return _Token("year", (int(word),))
-    if word == _NEXT_WEEK:
-        return _Token("nextweek")
-    if word in CLOCK_PHRASES or word in _WORDS["half"]:
-        return _Token("half", (CLOCK_PHRASES.get(word, -30),))
-    for kind, table in (
-        ("weekday", WEEKDAYS),
-        ("month", MONTHS),
-        ("rel", DAYS_FROM_TODAY),
-        ("numword", NUMBER_WORDS),
-        ("unit", UNITS),
-    ):
-        if word in table:
-            return _Token(kind, (table[word],))
-    for kind in ("in", "next", "at", "am", "pm"):
-        if word in _WORDS[kind]:
-            return _Token(kind)
-    if word in _WORDS["fillers"]:
-        return None
-    raise _Unclear()
-
 
 # Reading the tokens into parts --------------------------------------------
 
@@ -200,11 +71,11 @@ class _Parts:
 
     def set_clock(self, hour: int, minute: int = 0) -> None:
         if self.clock is not None:
-            raise _Unclear()  # two times
+            raise Unclear()  # two times
         try:
             self.clock = time(hour, minute)
         except ValueError:
-            raise _Unclear(WhenProblem.NO_SUCH_DATE) from None
+            raise Unclear(WhenProblem.NO_SUCH_DATE) from None
 
 
 def _office_hour(hour: int) -> int:
@@ -215,15 +86,15 @@ def _office_hour(hour: int) -> int:
 
 def _twelve_hour(hour: int, pm: bool) -> int:
     if not 1 <= hour <= 12:
-        raise _Unclear(WhenProblem.NO_SUCH_DATE)
+        raise Unclear(WhenProblem.NO_SUCH_DATE)
     return hour % 12 + (12 if pm else 0)
 
 
-def _is(tokens: list[_Token], at: int, *kinds: str) -> bool:
+def _is(tokens: list[Token], at: int, *kinds: str) -> bool:
     return at < len(tokens) and tokens[at].kind in kinds
 
 
-def _read(tokens: list[_Token], today: date) -> _Parts:
+def _read(tokens: list[Token], today: date) -> _Parts:
     parts = _Parts()
     i = 0
     while i < len(tokens):
@@ -232,13 +103,13 @@ def _read(tokens: list[_Token], today: date) -> _Parts:
         if kind == "in" and _is(tokens, i + 1, "num", "numword") and _is(tokens, i + 2, "unit"):
             count, unit = tokens[i + 1].number, tokens[i + 2].number
             if not 1 <= count * unit <= MAX_DAYS_AHEAD:
-                raise _Unclear()
+                raise Unclear()
             parts.days.append(today + timedelta(days=count * unit))
             i += 3
         elif kind == "half" and _is(tokens, i + 1, "num", "numword"):
             hour = tokens[i + 1].number  # "halv tio", "kvart över 9", "quarter to ten"
             if not 1 <= hour <= 12:
-                raise _Unclear(WhenProblem.NO_SUCH_DATE)
+                raise Unclear(WhenProblem.NO_SUCH_DATE)
             hour, minute = divmod((hour * 60 + token.number) % (12 * 60), 60)
             parts.set_clock(_office_hour(hour), minute)
             i += 2
@@ -273,7 +144,7 @@ def _read(tokens: list[_Token], today: date) -> _Parts:
     return parts
 
 
-def _read_one(token: _Token, parts: _Parts, today: date) -> None:
+def _read_one(token: Token, parts: _Parts, today: date) -> None:
     kind = token.kind
     if kind == "iso":
         year, month, day = token.value
@@ -291,14 +162,14 @@ def _read_one(token: _Token, parts: _Parts, today: date) -> None:
         parts.days.append(today + timedelta(days=token.number))
     elif kind == "weekday":
         if parts.weekday is not None:
-            raise _Unclear()
+            raise Unclear()
         parts.weekday = token.number
     elif kind == "nextweek":
         parts.next_week = True
     elif kind == "next":
         pass  # "nästa fredag" is the coming Friday: see the module's rules
     else:  # a month alone, "om" without a count, "am" without an hour, a year alone
-        raise _Unclear()
+        raise Unclear()
 
 
 # From parts to a day -------------------------------------------------------
@@ -342,19 +213,19 @@ def _resolve(
         found = _month_days(day, today, weekday)
         if found is None:
             if not 1 <= day <= 31:
-                raise _Unclear(WhenProblem.NO_SUCH_DATE)
-            raise _Unclear(
+                raise Unclear(WhenProblem.NO_SUCH_DATE)
+            raise Unclear(
                 WhenProblem.WRONG_WEEKDAY, read=_month_days(day, today, None), weekday=weekday
             )
         return found
     if year is not None and year > today.year + MAX_YEARS_AHEAD:
-        raise _Unclear(WhenProblem.TOO_FAR)
+        raise Unclear(WhenProblem.TOO_FAR)
     if year is not None and year < today.year - 1:
-        raise _Unclear(WhenProblem.PAST)  # and no datetime before year 1 to build
+        raise Unclear(WhenProblem.PAST)  # and no datetime before year 1 to build
     try:
         return date(year if year is not None else _year_for(month, day, today), month, day)
     except ValueError:
-        raise _Unclear(WhenProblem.NO_SUCH_DATE) from None
+        raise Unclear(WhenProblem.NO_SUCH_DATE) from None
 
 
 def _day(parts: _Parts, today: date, need_time: bool) -> date:
@@ -367,24 +238,24 @@ def _day(parts: _Parts, today: date, need_time: bool) -> date:
     if need_time and parts.clock is None and len(parts.bare) == 1:
         parts.set_clock(parts.bare.pop())  # "idag 15", "3 dec 13"
     if parts.bare or len(parts.days) > 1 or (parts.next_week and parts.weekday is None):
-        raise _Unclear()
+        raise Unclear()
     if parts.days:
         day = _resolve(parts.days[0], today, parts.weekday)
         if parts.weekday is not None and day.weekday() != parts.weekday:
-            raise _Unclear(WhenProblem.WRONG_WEEKDAY, read=day, weekday=parts.weekday)
+            raise Unclear(WhenProblem.WRONG_WEEKDAY, read=day, weekday=parts.weekday)
         return day
     if parts.weekday is not None:
         return _next_weekday(today, parts.weekday, parts.next_week)
-    raise _Unclear()  # a time with no day
+    raise Unclear()  # a time with no day
 
 
 def _parts(text: str, today: date) -> _Parts:
     if len(text) > MAX_INPUT:
-        raise _Unclear()
-    words = _normalise(text).split()
-    tokens = [token for word in words if (token := _token(word)) is not None]
+        raise Unclear()
+    words = normalise(text).split()
+    tokens = [token for word in words if (token := read_token(word)) is not None]
     if not tokens:
-        raise _Unclear()
+        raise Unclear()
     return _read(tokens, today)
 
 
@@ -417,8 +288,8 @@ def parse_when(text: str, now: datetime, tz: ZoneInfo) -> datetime | Refused:
         parts = _parts(text, local_now.date())
         day = _day(parts, local_now.date(), need_time=True)
         if parts.clock is None:
-            raise _Unclear(WhenProblem.NO_TIME, read=day)
-    except _Unclear as refusal:
+            raise Unclear(WhenProblem.NO_TIME, read=day)
+    except Unclear as refusal:
         return refusal.refused
     moment = datetime.combine(day, parts.clock, tzinfo=tz)
     if _in_dst_gap(moment):
@@ -434,7 +305,7 @@ def day_reading(text: str, now: datetime, tz: ZoneInfo) -> date | None:
     today = now.astimezone(tz).date()
     try:
         parts = _parts(text, today)
-    except _Unclear:
+    except Unclear:
         return None
     if parts.weekday is None or parts.days or parts.clock or len(parts.bare) != 1:
         return None
@@ -447,8 +318,8 @@ def parse_day(text: str, today: date) -> date | Refused:
         parts = _parts(text, today)
         day = _day(parts, today, need_time=False)
         if parts.clock is not None:
-            raise _Unclear()
-    except _Unclear as refusal:
+            raise Unclear()
+    except Unclear as refusal:
         return refusal.refused
     if day < today:
         return Refused(WhenProblem.PAST, read=day)

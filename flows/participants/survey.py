@@ -24,6 +24,7 @@ from flows.participants.keywords import Keyword, keyword, normalise
 from storage.models import (
     Attendee,
     Meeting,
+    MessageKind,
     OutboxMessage,
     OutboxStatus,
     Person,
@@ -86,7 +87,7 @@ async def open_question(person: Person, now: datetime) -> Open | None:
     sent = (
         await OutboxMessage.filter(
             person=person,
-            kind="survey",
+            kind=MessageKind.SURVEY,
             status__in=(OutboxStatus.SENT, OutboxStatus.DELIVERED),
             expires_at__gt=now,
         )
@@ -175,7 +176,9 @@ async def _ask(
     """The row for an asked question (question 1: asked by the survey message itself)."""
     asked_at = now
     if sent:
-        message = await OutboxMessage.filter(meeting=meeting, person=person, kind="survey").first()
+        message = await OutboxMessage.filter(
+            meeting=meeting, person=person, kind=MessageKind.SURVEY
+        ).first()
         asked_at = message.sent_at if message and message.sent_at else now
     row, _created = await SurveyAnswer.get_or_create(
         meeting=meeting,
@@ -229,7 +232,7 @@ async def expire(now: datetime) -> int:
     late_survey = await SurveyAnswer.filter(
         status=SurveyStatus.OPEN,
         question__not=WISH.key,
-        meeting__outbox__kind="survey",
+        meeting__outbox__kind=MessageKind.SURVEY,
         meeting__outbox__expires_at__lte=now,
     ).values_list("id", flat=True)
     late_wish = await SurveyAnswer.filter(

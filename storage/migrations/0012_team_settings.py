@@ -23,8 +23,7 @@ async def back_into_the_bag(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    # Lead: re-chain after 0007_outbox_buttons when both are merged.
-    dependencies = [('models', '0006_lang')]
+    dependencies = [('models', '0011_duty_runs')]
 
     initial = False
 
