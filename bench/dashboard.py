@@ -82,6 +82,7 @@ async def seed(total: int) -> int:
                 Meeting(
                     team_id=teams[team].id,
                     convenor_id=convenors[team].id,
+                    timezone="Europe/Stockholm",
                     purpose="Plan",
                     starts_at=starts_at,
                     ends_at=starts_at + timedelta(hours=1),

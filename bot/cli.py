@@ -58,6 +58,22 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--team", required=True, help="an existing team's name")
     create.add_argument("--label", default="", help="what the token is for")
 
+    team = sub.add_parser(
+        "team-settings",
+        help="show or set a team's time zone, quiet hours and reminders",
+        description="With no option: shows the team's settings. A value 'default' "
+        "goes back to the default (TIMEZONE, quiet hours 20-8, reminders 2d@10,2h).",
+    )
+    team.add_argument("team", help="an existing team's name")
+    team.add_argument("--timezone", help="time zone of its new meetings, e.g. Europe/Helsinki")
+    team.add_argument(
+        "--quiet-hours", help="no SMS from FROM until UNTIL o'clock, local time, e.g. 21-8"
+    )
+    team.add_argument(
+        "--reminders",
+        help="before the start, comma-separated: 2d@10 (2 days before, at 10), 2h, 30m",
+    )
+
     person = sub.add_parser("person", help="right of access and erasure for one person")
     person_sub = person.add_subparsers(dest="person_command", required=True, metavar="ACTION")
     for action, text in (
@@ -74,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging()
     try:
         settings = load_settings()
+        _use_default_timezone(settings)
         command = COMMANDS[args.command]
         return asyncio.run(command(settings, args))
     except (ConfigError, DatabaseUnavailable, MissingCatalog) as error:
@@ -84,6 +101,12 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+
+
+def _use_default_timezone(settings: Settings) -> None:
+    from flows.outbox import team_settings
+
+    team_settings.use_default_timezone(settings.timezone)
 
 
 async def _with_database(settings: Settings, work: Callable[[], Awaitable[int]]) -> int:
@@ -186,6 +209,49 @@ async def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
     return await _with_database(settings, work)
 
 
+async def cmd_team_settings(settings: Settings, args: argparse.Namespace) -> int:
+    from flows.outbox import team_settings
+    from storage.models import Team
+
+    changes = _team_setting_changes(args)  # wrong values end here, before the database
+
+    async def work() -> int:
+        team = await Team.get_or_none(name=args.team)
+        if team is None:
+            raise ConfigError(f"no team named {args.team!r}")
+        if changes:
+            for name, value in changes.items():
+                setattr(team, name, value)
+            await team.save(update_fields=[*changes, "updated_at"])
+        for name, value in team_settings.describe(team_settings.of(team)).items():
+            print(f"{name}: {value}")
+        return 0
+
+    return await _with_database(settings, work)
+
+
+def _team_setting_changes(args: argparse.Namespace) -> dict[str, object]:
+    """The columns to set from the options given; 'default' empties one."""
+    from flows.outbox import team_settings
+
+    changes: dict[str, object] = {}
+    try:
+        if args.timezone is not None:
+            default = args.timezone == "default"
+            changes["timezone"] = None if default else team_settings.read_timezone(args.timezone)
+        if args.quiet_hours is not None:
+            quiet = (None, None)
+            if args.quiet_hours != "default":
+                quiet = team_settings.read_quiet_hours(args.quiet_hours)
+            changes["quiet_from"], changes["quiet_until"] = quiet
+        if args.reminders is not None:
+            default = args.reminders == "default"
+            changes["reminders"] = None if default else team_settings.read_reminders(args.reminders)
+    except team_settings.SettingError as error:
+        raise ConfigError(str(error)) from None
+    return changes
+
+
 async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     from bot.process import FlerpartProcess
 
@@ -241,6 +307,7 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Awaitable[int]]] = 
     "demo": cmd_demo,
     "person": cmd_person,
     "token": cmd_token,
+    "team-settings": cmd_team_settings,
 }
 
 if __name__ == "__main__":  # pragma: no cover

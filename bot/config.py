@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flows.outbox.team_settings import FALLBACK_TIMEZONE
 from storage.db import DatabaseUrlError, normalise_database_url
 
 DEFAULT_DATABASE_URL = "sqlite://data/flerpart.sqlite3"
@@ -66,7 +67,7 @@ class Settings:
     public_base_url: str | None = None
     host: str = "127.0.0.1"
     port: int = 8080
-    timezone: str = "Europe/Stockholm"
+    timezone: str = FALLBACK_TIMEZONE
     default_locale: str = "sv"
     sms_per_second: float = 1.0  # Twilio long codes send 1 SMS/s
     twilio_timeout: float = 10.0  # seconds before a Twilio request counts as failed
@@ -160,7 +161,7 @@ def load_settings(
         # 0 asks the system for any free port (tests, several local copies).
         raise ConfigError(f"PORT must be a number from 0 to 65535, not {port_text!r}")
 
-    timezone = get("TIMEZONE") or "Europe/Stockholm"
+    timezone = get("TIMEZONE") or FALLBACK_TIMEZONE
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):

@@ -46,6 +46,7 @@ from bot.web.app import make_web_app
 from flows.core import links
 from flows.core.clock import clock
 from flows.core.i18n import check_catalogs
+from flows.outbox import team_settings
 from storage.db import close_database, open_database
 from storage.models import Channel
 
@@ -64,6 +65,7 @@ class FlerpartProcess:
     def __init__(self, settings: Settings, *, allow_remote_sim: bool = False) -> None:
         check_local_host(settings, allow_remote_sim)  # ConfigError: the simulator stays local
         self.settings = settings
+        team_settings.use_default_timezone(settings.timezone)  # for teams without their own
         local = settings.local_mode
         self.services = Services(
             settings=settings,

@@ -42,6 +42,13 @@ class MeetingStatus(StrEnum):
     CLOSED = "closed"  # notes done, follow-up handed over
 
 
+# The statuses in groups, named once; every "is it still on?" asks one of these.
+UPCOMING = (MeetingStatus.DRAFT, MeetingStatus.PLANNED)  # not taken place: may still change
+# Will not take place at its time: nothing more about it goes out (reminders, notices).
+CALLED_OFF = (MeetingStatus.CANCELLED, MeetingStatus.MOVED)
+HELD = (MeetingStatus.HELD, MeetingStatus.CLOSED)  # took place with the person there
+
+
 class AttendeeRole(StrEnum):
     PERSON_IN_FOCUS = "person_in_focus"
     REFERRER = "referrer"
@@ -156,8 +163,12 @@ class TimestampedModel(Model):
 class Team(TimestampedModel):
     id = fields.IntField(primary_key=True)
     name = fields.CharField(max_length=120, unique=True)
-    # Per-team overrides of reminder offsets, quiet hours and the like.
-    settings: dict = fields.JSONField(default=dict)
+    # The team's own settings; empty means the default (flows.outbox.team_settings).
+    timezone = fields.CharField(max_length=64, null=True)  # IANA name, e.g. Europe/Helsinki
+    quiet_from = fields.SmallIntField(null=True)  # no SMS from this hour (local) ...
+    quiet_until = fields.SmallIntField(null=True)  # ... until this hour
+    # [{"key": "r1d", "anchor": "start", "offset_minutes": -1440, "delivery_hour": 9}]
+    reminders: list | None = fields.JSONField(null=True)
     is_demo = fields.BooleanField(default=False)
 
     def __str__(self) -> str:
@@ -270,7 +281,7 @@ class Meeting(TimestampedModel):
     kind = fields.CharEnumField(MeetingKind, max_length=24, default=MeetingKind.FIRST)
     starts_at = fields.DatetimeField(null=True, db_index=True)
     ends_at = fields.DatetimeField(null=True)
-    timezone = fields.CharField(max_length=64, default="Europe/Stockholm")
+    timezone = fields.CharField(max_length=64)  # its team's when made (team_settings)
     place = fields.CharField(max_length=300, default="")  # room, address or video link
     status = fields.CharEnumField(
         MeetingStatus, max_length=16, default=MeetingStatus.DRAFT, db_index=True

@@ -34,6 +34,7 @@ from tortoise.context import TortoiseContext
 from bot.config import load_settings
 from bot.process import FlerpartProcess
 from flows.core.clock import clock
+from flows.outbox import team_settings
 from storage.db import apply_migrations, tortoise_config
 
 PG_ADMIN_URL = os.environ.get("FLERPART_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432/test")
@@ -141,6 +142,7 @@ def database_env(request) -> dict[str, str]:
 def fresh_process_state() -> Iterator[None]:
     """Each test starts at real time, with no SQL cached for another backend."""
     clock.reset()
+    team_settings.use_default_timezone(team_settings.FALLBACK_TIMEZONE)  # TIMEZONE unset
     # Tortoise caches insert SQL per connection *name*; both backends use "default".
     EXECUTOR_CACHE.clear()
     yield

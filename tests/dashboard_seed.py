@@ -55,6 +55,7 @@ async def _meeting(team: Team, convenor: StaffUser, starts_at: datetime, **extra
     meeting = await Meeting.create(
         team=team,
         convenor=convenor,
+        timezone=extra.pop("timezone", "Europe/Stockholm"),
         purpose="Plan for the spring",
         starts_at=starts_at,
         ends_at=starts_at + timedelta(hours=1),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from flows.outbox import team_settings
 from flows.participants.info_page import issue_info_token
 from storage.models import (
     Agency,
@@ -45,6 +46,7 @@ async def meeting_with_attendees(
     meeting = await Meeting.create(
         team=team,
         convenor=staff,
+        timezone=(await team_settings.for_team(team.id)).timezone,  # as a new meeting does
         purpose="Vi gör en plan för hösten.",
         starts_at=starts_at,
         ends_at=starts_at + timedelta(hours=1),

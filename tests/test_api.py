@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import aiohttp
 import pytest
@@ -14,7 +14,7 @@ import pytest
 from bot.process import FlerpartProcess
 from flows.core import limits
 from flows.staff.api_tokens import create_token
-from storage.models import ApiToken, Attendee, Meeting, MeetingStatus, Person
+from storage.models import ApiToken, Attendee, Meeting, MeetingStatus, Person, Team
 from tests.chat_driver import Chat
 from tests.conftest import local_process
 from tests.dashboard_seed import NOW, PHONE, World, seed
@@ -98,6 +98,17 @@ async def test_creating_a_meeting_makes_a_draft_for_the_convenor(api, world):
     assert meeting.status is MeetingStatus.DRAFT and meeting.convenor_id == world.karin.id
     assert meeting.team_id == world.karin.team_id
     assert await Attendee.filter(meeting=meeting).count() == 2
+
+
+async def test_a_meeting_posted_without_a_zone_is_in_its_teams_zone(api, world):
+    await Team.filter(name="Nord").update(timezone="Europe/Helsinki")
+    payload = {**_new_meeting(), "starts_at": "2027-03-20T10:00:00"}  # no offset, no zone
+    async with api.post("/api/meetings", json=payload) as response:
+        assert response.status == 201, await response.text()
+        created = await response.json()
+    meeting = await Meeting.get(id=created["id"])
+    assert meeting.timezone == "Europe/Helsinki"
+    assert meeting.starts_at == datetime(2027, 3, 20, 8, 0, tzinfo=UTC)  # 10:00 in Helsinki
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ import pytest
 
 from bot.process import FlerpartProcess
 from flows.followup import digest
-from storage.models import ActionItem, Meeting, OutboxMessage, StaffUser
+from storage.models import ActionItem, Meeting, OutboxMessage, StaffUser, Team
 from tests.chat_driver import Chat
 from tests.conftest import local_process
 from tests.dashboard_seed import NOW, World, login_form_value, seed
@@ -62,18 +62,28 @@ async def test_the_digest_goes_at_eight_on_working_days_once_and_only_when_neede
     url = "http://x/dashboard"
     saturday = datetime(2027, 3, 13, 9, 0, tzinfo=STOCKHOLM)
     tuesday_early = datetime(2027, 3, 9, 7, 59, tzinfo=STOCKHOLM)
-    assert await digest.queue_digests(saturday, STOCKHOLM, url) == 0
-    assert await digest.queue_digests(tuesday_early, STOCKHOLM, url) == 0
-    assert await digest.queue_digests(NOW, STOCKHOLM, url) == 1  # Cora; Syd has nothing
-    assert await digest.queue_digests(NOW + timedelta(hours=1), STOCKHOLM, url) == 0
+    assert await digest.queue_digests(saturday, url) == 0
+    assert await digest.queue_digests(tuesday_early, url) == 0
+    assert await digest.queue_digests(NOW, url) == 1  # Cora; Syd has nothing
+    assert await digest.queue_digests(NOW + timedelta(hours=1), url) == 0
     row = await OutboxMessage.get(kind="digest")
     assert row.staff_user_id == world.cora.id and "Needs attention" in row.params["text"]
+
+
+async def test_a_helsinki_teams_digest_goes_at_eight_helsinki_time(process, world):
+    await Team.filter(name="Nord").update(timezone="Europe/Helsinki")
+    helsinki = ZoneInfo("Europe/Helsinki")
+    url = "http://x/dashboard"
+    assert await digest.queue_digests(datetime(2027, 3, 9, 7, 59, tzinfo=helsinki), url) == 0
+    # 07:00 in Stockholm, where the digest would wait another hour.
+    assert await digest.queue_digests(datetime(2027, 3, 9, 8, 0, tzinfo=helsinki), url) == 1
+    assert (await OutboxMessage.get(kind="digest")).staff_user_id == world.cora.id
 
 
 async def test_no_digest_when_all_is_well(process, world):
     await Meeting.all().delete()
     await ActionItem.all().delete()
-    assert await digest.queue_digests(NOW, STOCKHOLM, "http://x/dashboard") == 0
+    assert await digest.queue_digests(NOW, "http://x/dashboard") == 0
     assert not await OutboxMessage.filter(kind="digest").exists()
 
 

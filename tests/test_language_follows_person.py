@@ -128,6 +128,7 @@ async def a_meeting(reader: str, *, others: bool = True, whys: bool = True) -> M
     meeting = await Meeting.create(
         team_id=karin.team_id,
         convenor=karin,
+        timezone="Europe/Stockholm",
         purpose=SV_PURPOSE,
         language="sv",
         starts_at=starts,

@@ -1,6 +1,7 @@
 """The committed migrations build the schema on both databases and match the models."""
 
 import hashlib
+import json
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,7 +14,7 @@ from tortoise.migrations.autodetector import MigrationAutodetector
 from flows.participants.info_page import InfoView, info_for
 from storage import outbox
 from storage.db import apply_migrations, close_database, open_database, tortoise_config
-from storage.models import InfoLink, MessageKind, OutboxMessage
+from storage.models import InfoLink, MessageKind, OutboxMessage, Team
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "storage" / "migrations"
 
@@ -111,5 +112,40 @@ async def test_an_outbox_row_from_before_0007_keeps_its_kind_and_has_no_buttons(
         row = await OutboxMessage.get(id=9)
         assert row.kind == MessageKind.REMINDER and row.buttons is None
         assert outbox.read_buttons(row.buttons) == []
+    finally:
+        await close_database()
+
+
+async def test_a_teams_reminders_set_before_0012_are_kept_and_its_people_stay(tmp_path):
+    """0012 moves the reminders from the old settings bag to their own column, and
+    dropping the bag (SQLite rebuilds `team`) cascades to nothing."""
+    url = f"sqlite://{tmp_path}/old.sqlite3"
+    try:
+        await migrate(config=tortoise_config(url), target="models.0011_duty_runs")
+    finally:
+        await connections.close_all()
+    reminders = [{"key": "r1d", "anchor": "start", "offset_minutes": -1440, "delivery_hour": 9}]
+    at = datetime(2027, 3, 8, 9, 0, tzinfo=UTC).isoformat()
+    with sqlite3.connect(tmp_path / "old.sqlite3") as old:
+        old.execute(
+            "INSERT INTO team (id, name, settings, is_demo, created_at, updated_at) "
+            "VALUES (1, 'T', ?, 0, ?, ?), (2, 'U', '{}', 0, ?, ?)",
+            (json.dumps({"reminders": reminders}), at, at, at, at),
+        )
+        old.execute(
+            "INSERT INTO invitation (id, code_hash, role, team_id, expires_at, created_at, "
+            "updated_at) VALUES (4, 'h', 'convenor', 1, ?, ?, ?)",
+            (at, at, at),
+        )
+    assert "models.0012_team_settings" in await apply_migrations(url)
+    with sqlite3.connect(tmp_path / "old.sqlite3") as new:
+        columns = [row[1] for row in new.execute("PRAGMA table_info(team)")]
+        assert "settings" not in columns
+        assert list(new.execute("SELECT id FROM invitation")) == [(4,)]
+    await open_database(url)
+    try:
+        kept, unset = await Team.get(id=1), await Team.get(id=2)
+        assert kept.reminders == reminders and unset.reminders is None
+        assert (kept.timezone, kept.quiet_from, kept.quiet_until) == (None, None, None)
     finally:
         await close_database()

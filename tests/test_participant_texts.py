@@ -75,6 +75,7 @@ async def realistic_meeting(locale: str) -> tuple[Meeting, Person]:
     meeting = await Meeting.create(
         team=team,
         convenor=karin,
+        timezone="Europe/Stockholm",
         purpose=data["purpose"],
         language="sv" if locale == "sv" else "en",  # the language the convenor wrote in
         starts_at=starts,

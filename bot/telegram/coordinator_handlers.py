@@ -13,6 +13,7 @@ from flows.core.i18n import _
 from flows.followup import digest
 from flows.followup.attention import attention
 from flows.followup.attention_text import summary
+from flows.outbox import team_settings
 from flows.staff import scope, web_auth
 from storage.models import StaffRole, StaffUser
 
@@ -44,11 +45,9 @@ async def on_status(update: Update, context: ContextTypes.DEFAULT_TYPE, staff: S
             _("/status is for coordinators. Send /meetings to see your meetings.")
         )
         return
-    services = context.application.bot_data["services"]
     now = clock.now()
-    found = await attention(
-        scope.for_staff(staff), now, now.astimezone(services.settings.tz).date()
-    )
+    tz = (await team_settings.for_team(staff.team_id)).tz
+    found = await attention(scope.for_staff(staff), now, now.astimezone(tz).date())
     await update.effective_message.reply_text(
         summary(found, f"{_base_url(context)}/dashboard"), link_preview_options=NO_PREVIEW
     )
@@ -56,9 +55,7 @@ async def on_status(update: Update, context: ContextTypes.DEFAULT_TYPE, staff: S
 
 async def _digest_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     services = context.application.bot_data["services"]
-    queued = await digest.queue_digests(
-        clock.now(), services.settings.tz, f"{services.public_url}/dashboard"
-    )
+    queued = await digest.queue_digests(clock.now(), f"{services.public_url}/dashboard")
     if queued:
         wake_dispatcher(context)
 

@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import web
 
-from bot.services import SERVICES
 from bot.web.api_schema import openapi_document
 from bot.web.dashboard_params import meeting_filters, survey_period
 from bot.web.web_input import read_json_object
@@ -23,11 +22,17 @@ from flows.core.i18n import SUPPORTED
 from flows.followup.survey_stats import survey_stats
 from flows.meetings import meeting_intake
 from flows.meetings.meeting_list import Row, meeting_page, meeting_row
+from flows.outbox import team_settings
 from flows.staff import api_tokens, scope
 from storage.models import Agency, ApiToken, Attendee, AttendeeRole, MeetingKind, StaffUser
 
 TOKEN_KEY = web.RequestKey("api_token", ApiToken)
 Handler = Callable[[web.Request], Awaitable[web.Response]]
+
+
+async def _team_tz(request: web.Request) -> ZoneInfo:
+    """The token's team's time zone: its days and months in the lists and statistics."""
+    return (await team_settings.for_team(request[TOKEN_KEY].team_id)).tz
 
 
 def _error(status: int, message: str) -> web.Response:
@@ -76,7 +81,7 @@ def _row(row: Row) -> dict[str, Any]:
 @token_required
 async def list_meetings(request: web.Request) -> web.Response:
     filters = meeting_filters(request.query)
-    page = await meeting_page(_scope(request), filters, request.app[SERVICES].settings.tz)
+    page = await meeting_page(_scope(request), filters, await _team_tz(request))
     return web.json_response(
         {"page": page.page, "has_next": page.has_next, "meetings": [_row(r) for r in page.rows]}
     )
@@ -128,8 +133,8 @@ def _language(value: object) -> str:
     return str(value)
 
 
-def _zone(body: dict[str, Any]) -> str:
-    zone = _text(body, "timezone", limits.TIMEZONE) or "Europe/Stockholm"
+def _zone(body: dict[str, Any], team_zone: str) -> str:
+    zone = _text(body, "timezone", limits.TIMEZONE) or team_zone
     try:
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: not a file name
@@ -137,8 +142,8 @@ def _zone(body: dict[str, Any]) -> str:
     return zone
 
 
-def _new_meeting(body: dict[str, Any]) -> meeting_intake.NewMeeting:
-    zone = _zone(body)
+def _new_meeting(body: dict[str, Any], team_zone: str) -> meeting_intake.NewMeeting:
+    zone = _zone(body, team_zone)
     try:
         starts_at = datetime.fromisoformat(str(body["starts_at"]))
     except (KeyError, ValueError):
@@ -177,9 +182,10 @@ async def create_meeting(request: web.Request) -> web.Response:
     except web.HTTPBadRequest:
         return _error(400, "expected a JSON object")
     token = request[TOKEN_KEY]
+    team_zone = (await team_settings.for_team(token.team_id)).timezone
     try:
         meeting = await meeting_intake.create(
-            token.team_id, _new_meeting(body), clock.now(), token.id
+            token.team_id, _new_meeting(body, team_zone), clock.now(), token.id
         )
     except (meeting_intake.IntakeError, TypeError) as problem:
         return _error(422, str(problem))
@@ -192,7 +198,7 @@ async def create_meeting(request: web.Request) -> web.Response:
 
 @token_required
 async def survey(request: web.Request) -> web.Response:
-    tz = request.app[SERVICES].settings.tz
+    tz = await _team_tz(request)
     start, end = survey_period(request.query, clock.now().astimezone(tz).date())
     stats = await survey_stats(_scope(request), start, end, tz)
     return web.json_response(

@@ -74,7 +74,7 @@ _NEW_MEETING = {
         "timezone": {
             "type": "string",
             "maxLength": limits.TIMEZONE,
-            "default": "Europe/Stockholm",
+            "description": "an IANA time zone; the team's when left out",
         },
         "convenor_id": {"type": "integer", "description": "a convenor of the token's team"},
         "attendees": {

@@ -25,17 +25,18 @@ HEADERS = with_policy(
 )
 
 
-def local_time(moment: datetime | None, zone: str = "Europe/Stockholm") -> str:
+def local_time(moment: datetime | None, zone: str) -> str:
+    """The moment as a wall clock in `zone`: a meeting's own, or the viewer's team's."""
     if moment is None:
         return "–"
     return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
 
 
-def day(value: date | datetime | None) -> str:
+def day(value: date | datetime | None, zone: str) -> str:
     if value is None:
         return "–"
     if isinstance(value, datetime):
-        return local_time(value)
+        return local_time(value, zone)
     return value.isoformat()
 
 

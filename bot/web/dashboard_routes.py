@@ -5,10 +5,10 @@ outside it is a 404, the same as one that does not exist."""
 from __future__ import annotations
 
 from dataclasses import replace
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from bot.services import SERVICES
 from bot.web.dashboard_auth import SESSION_KEY, locale_of, login_required, staff_of
 from bot.web.dashboard_login import add_login_routes, not_logged_in
 from bot.web.dashboard_params import meeting_filters, survey_period
@@ -24,6 +24,7 @@ from flows.followup.exports import answers_csv, meetings_csv
 from flows.followup.survey_stats import QUESTIONS, survey_stats
 from flows.followup.timeline import timeline
 from flows.meetings.meeting_list import meeting_page
+from flows.outbox import team_settings
 from flows.staff import scope
 from storage.models import MeetingStatus, StaffRole, StaffUser
 
@@ -31,8 +32,9 @@ ATTENTION_ITEMS = 10
 LOGGED_IN = login_required(not_logged_in)
 
 
-def _tz(request: web.Request):  # type: ignore[no-untyped-def]
-    return request.app[SERVICES].settings.tz
+async def _tz(request: web.Request) -> ZoneInfo:
+    """The viewer's team's time zone: the dashboard's days, months and audit times."""
+    return (await team_settings.for_team(staff_of(request).team_id)).tz
 
 
 @LOGGED_IN
@@ -41,7 +43,7 @@ async def attention_page(request: web.Request) -> web.Response:
     found = await attention(
         scope.for_staff(staff_of(request)),
         now,
-        now.astimezone(_tz(request)).date(),
+        now.astimezone(await _tz(request)).date(),
         limit=ATTENTION_ITEMS,
     )
     return render(
@@ -62,7 +64,7 @@ async def _convenors(staff: StaffUser) -> list[StaffUser]:
 async def meetings_page(request: web.Request) -> web.Response:
     staff = staff_of(request)
     filters = meeting_filters(request.query, allow_convenor=staff.role is not StaffRole.CONVENOR)
-    page = await meeting_page(scope.for_staff(staff), filters, _tz(request))
+    page = await meeting_page(scope.for_staff(staff), filters, await _tz(request))
     params = {
         "convenor": filters.convenor_id,
         "status": filters.status.value if filters.status else None,
@@ -135,7 +137,7 @@ def _charts(stats) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
 @LOGGED_IN
 async def survey_page(request: web.Request) -> web.Response:
     staff = staff_of(request)
-    tz = _tz(request)
+    tz = await _tz(request)
     start, end = survey_period(request.query, clock.now().astimezone(tz).date())
     stats = await survey_stats(scope.for_staff(staff), start, end, tz)
     with use_locale(locale_of(request, staff)):
@@ -187,14 +189,14 @@ async def export_meetings(request: web.Request) -> web.StreamResponse:
     staff = staff_of(request)
     filters = meeting_filters(request.query, allow_convenor=staff.role is not StaffRole.CONVENOR)
     await record_view(staff, "meetings_csv", None, action="export")
-    lines = meetings_csv(scope.for_staff(staff), replace(filters, page=1), _tz(request))
+    lines = meetings_csv(scope.for_staff(staff), replace(filters, page=1), await _tz(request))
     return await _csv(request, "meetings.csv", lines)
 
 
 @LOGGED_IN
 async def export_answers(request: web.Request) -> web.StreamResponse:
     staff = staff_of(request)
-    tz = _tz(request)
+    tz = await _tz(request)
     start, end = survey_period(request.query, clock.now().astimezone(tz).date())
     await record_view(staff, "survey_answers_csv", None, action="export")
     lines = answers_csv(scope.for_staff(staff), start, end, tz)
@@ -211,7 +213,8 @@ async def audit_page(request: web.Request) -> web.Response:
             heading, text = _("Audit log"), _("Coordinators and admins read the audit log.")
         return render(request, "dashboard/message.html", 403, heading=heading, text=text)
     await record_view(staff, "audit_log", None)
-    return render(request, "dashboard/audit.html", rows=rows)
+    zone = (await team_settings.for_team(staff.team_id)).timezone
+    return render(request, "dashboard/audit.html", rows=rows, zone=zone)
 
 
 def add_dashboard_routes(app: web.Application) -> None:

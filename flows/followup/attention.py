@@ -16,6 +16,8 @@ from tortoise.queryset import QuerySet
 
 from flows.staff.scope import Scope
 from storage.models import (
+    CALLED_OFF,
+    UPCOMING,
     ActionItem,
     ActionStatus,
     AttendeeResponse,
@@ -29,8 +31,6 @@ from storage.models import (
 
 WINDOW = timedelta(days=90)
 CONFIRM_WORKING_DAYS = 2  # no answer this close to the meeting: someone should call
-_OPEN = (MeetingStatus.DRAFT, MeetingStatus.PLANNED)
-_SETTLED = (MeetingStatus.CANCELLED, MeetingStatus.MOVED)
 
 
 class Concern(StrEnum):
@@ -88,21 +88,21 @@ def _queries(scope: Scope, now: datetime, today: date) -> dict[Concern, _Query]:
         working_days_ahead(today, CONFIRM_WORKING_DAYS) + timedelta(days=1), time(), tzinfo=UTC
     )
     person_in_focus = scope.meetings().filter(
-        starts_at__gte=now, status__in=_OPEN, attendees__role=AttendeeRole.PERSON_IN_FOCUS
+        starts_at__gte=now, status__in=UPCOMING, attendees__role=AttendeeRole.PERSON_IN_FOCUS
     )
     # Driven from the scope's meetings in time (team or convenor index), so the cost
     # follows the team's size, not the whole database's.
     recent = scope.meetings().filter(starts_at__gte=since)
     failed_info = recent.filter(
         starts_at__gte=now,
-        status__in=_OPEN,
+        status__in=UPCOMING,
         outbox__kind=MessageKind.INFO,
         outbox__status=OutboxStatus.FAILED,
         outbox__person_id__isnull=False,
     ).values("id")
     opted_out = (
         recent.filter(closed_at=None, attendees__person__opted_out_at__isnull=False)
-        .exclude(status__in=_SETTLED)
+        .exclude(status__in=CALLED_OFF)
         .values("id")
     )
     return {
@@ -129,7 +129,7 @@ def _queries(scope: Scope, now: datetime, today: date) -> dict[Concern, _Query]:
         Concern.FEEDBACK_OVERDUE: _Query(
             recent.filter(
                 feedback_given_at=None, feedback_due__lt=today, feedback_due__gte=oldest_day
-            ).exclude(status__in=_SETTLED),
+            ).exclude(status__in=CALLED_OFF),
             "",
             "feedback_due",
             "feedback_due",

@@ -1,5 +1,5 @@
-"""The coordinators' daily digest: 08:00 local on working days, to each coordinator
-whose team has something needing attention; nothing when all is well.
+"""The coordinators' daily digest: 08:00 in the team's time zone on working days, to each
+coordinator whose team has something needing attention; nothing when all is well.
 
 Queued in the outbox with a per-day dedupe key, so however often the job runs (and
 however many processes run it) a coordinator gets at most one a day.
@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from flows.core.i18n import _, use_locale
 from flows.followup.attention import attention
 from flows.followup.attention_text import summary
+from flows.outbox import team_settings
 from flows.outbox.schedule import is_working_day
 from flows.staff.scope import for_staff
 from storage.models import Channel, MessageKind, OutboxMessage, StaffRole, StaffUser
@@ -25,13 +26,17 @@ def due_today(now: datetime, tz: ZoneInfo) -> bool:
     return is_working_day(local.date()) and local.time() >= DIGEST_AT
 
 
-async def queue_digests(now: datetime, tz: ZoneInfo, dashboard_url: str) -> int:
+async def queue_digests(now: datetime, dashboard_url: str) -> int:
     """Queues today's digests not yet queued; returns how many it queued."""
-    if not due_today(now, tz):
-        return 0
-    today = now.astimezone(tz).date()
     queued = 0
-    for coordinator in await StaffUser.filter(role=StaffRole.COORDINATOR, active=True):
+    coordinators = await StaffUser.filter(role=StaffRole.COORDINATOR, active=True).prefetch_related(
+        "team"
+    )
+    for coordinator in coordinators:
+        tz = team_settings.of(coordinator.team).tz
+        if not due_today(now, tz):
+            continue
+        today = now.astimezone(tz).date()
         key = f"digest:{coordinator.id}:{today.isoformat()}"
         if await OutboxMessage.filter(dedupe_key=key).exists():
             continue

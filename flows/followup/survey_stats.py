@@ -13,9 +13,9 @@ from tortoise.functions import Count
 
 from flows.staff.scope import Scope
 from storage.models import (
+    HELD,
     AttendeeResponse,
     AttendeeRole,
-    MeetingStatus,
     MessageKind,
     OutboxMessage,
     OutboxStatus,
@@ -133,7 +133,7 @@ async def _funnel(scope: Scope, start: date, end: date, tz: ZoneInfo) -> Funnel:
             attendees__role=AttendeeRole.PERSON_IN_FOCUS,
             attendees__response=AttendeeResponse.CONFIRMED,
         ).count(),
-        held=await meetings.filter(status__in=(MeetingStatus.HELD, MeetingStatus.CLOSED)).count(),
+        held=await meetings.filter(status__in=HELD).count(),
         # On time: given on or before the due day, in the meeting's own time zone.
         feedback_on_time=sum(
             1 for at, due, zone in given if at.astimezone(ZoneInfo(zone)).date() <= due

@@ -28,6 +28,7 @@ from flows.meetings.meeting_words import moment_text
 from flows.outbox.campaign import cancel_reminders
 from flows.participants import participant_link
 from storage.models import (
+    UPCOMING,
     Attendee,
     AttendeeResponse,
     AttendeeRole,
@@ -40,7 +41,6 @@ from storage.models import (
 )
 
 FLOWS: dict[str, type[StepFlow]] = {MeetingForm.name: MeetingForm, CloseForm.name: CloseForm}
-OPEN = meeting_card.OPEN
 CAN_PREPARE = (StaffRole.CONVENOR, StaffRole.ADMIN)
 
 
@@ -75,7 +75,7 @@ async def asked(staff: StaffUser, question: Heard) -> None:
 
 # Commands ---------------------------------------------------------------
 def _own_open_meetings(staff: StaffUser) -> QuerySet[Meeting]:
-    return Meeting.filter(convenor=staff, status__in=OPEN, closed_at=None)
+    return Meeting.filter(convenor=staff, status__in=UPCOMING, closed_at=None)
 
 
 async def new(staff: StaffUser) -> list[Reply]:
@@ -123,13 +123,13 @@ async def after(staff: StaffUser, meeting: Meeting | None = None) -> list[Reply]
         candidates = await Meeting.filter(
             convenor=staff,
             closed_at=None,
-            status__in=(*OPEN, MeetingStatus.HELD, MeetingStatus.NO_SHOW),
+            status__in=(*UPCOMING, MeetingStatus.HELD, MeetingStatus.NO_SHOW),
             starts_at__lte=now,
         ).order_by("-starts_at")
         meeting = candidates[0] if candidates else None
     if meeting is None:
         return [Reply(_("No meeting has taken place yet that needs notes."))]
-    step = "outcome" if meeting.status in OPEN else "person_view"
+    step = "outcome" if meeting.status in UPCOMING else "person_view"
     return await _begin(staff, CloseForm, meeting, step, {})
 
 
@@ -172,7 +172,7 @@ async def _card(staff: StaffUser, meeting: Meeting, args: list[str]) -> list[Rep
 
 
 async def _edit(staff: StaffUser, meeting: Meeting, args: list[str]) -> list[Reply] | None:
-    if meeting.status not in OPEN or not args or args[0] not in EDITABLE:
+    if meeting.status not in UPCOMING or not args or args[0] not in EDITABLE:
         return None
     return await _begin(staff, MeetingForm, meeting, args[0], {"editing": True})
 
@@ -182,14 +182,14 @@ async def _preview(staff: StaffUser, meeting: Meeting, args: list[str]) -> list[
 
 
 async def _plain(staff: StaffUser, meeting: Meeting, args: list[str]) -> list[Reply] | None:
-    if meeting.status not in OPEN:
+    if meeting.status not in UPCOMING:
         return None
     await meeting_card.make_texts_plain(meeting)
     return [await meeting_card.preview(meeting)]
 
 
 async def _send(staff: StaffUser, meeting: Meeting, args: list[str]) -> list[Reply] | None:
-    if meeting.status not in OPEN:
+    if meeting.status not in UPCOMING:
         return None
     if meeting.starts_at is None or meeting.starts_at <= clock.now():
         return [Reply(_("The meeting needs a time ahead before the information can go out."))]
@@ -258,7 +258,7 @@ async def _set_tick(meeting, checklist, key: str, state: TickState, staff: Staff
 
 
 async def _cancel(staff: StaffUser, meeting: Meeting, args: list[str]) -> list[Reply] | None:
-    if meeting.status not in OPEN:
+    if meeting.status not in UPCOMING:
         return None
     if args != ["yes"]:
         return [
@@ -290,7 +290,7 @@ async def _consent(staff: StaffUser, meeting: Meeting, args: list[str]) -> list[
 async def _absent(staff: StaffUser, meeting: Meeting, args: list[str]) -> list[Reply] | None:
     """The person told the convenor (a call, a visit) that they cannot come: as a no by SMS."""
     attendee = await Attendee.get_or_none(meeting=meeting, role=AttendeeRole.PERSON_IN_FOCUS)
-    if attendee is None or meeting.status not in OPEN:
+    if attendee is None or meeting.status not in UPCOMING:
         return None
     if attendee.response is not AttendeeResponse.DECLINED:
         attendee.response = AttendeeResponse.DECLINED
@@ -302,7 +302,7 @@ async def _absent(staff: StaffUser, meeting: Meeting, args: list[str]) -> list[R
 
 async def _tglink(staff: StaffUser, meeting: Meeting, args: list[str]) -> list[Reply] | None:
     person = await meeting_card.telegram_person_without_chat(meeting)
-    if person is None or meeting.status not in OPEN:
+    if person is None or meeting.status not in UPCOMING:
         return None
     code = await participant_link.create_code(person)
     return [

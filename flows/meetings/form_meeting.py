@@ -21,6 +21,7 @@ from flows.meetings.form_when import (
     when_problem,
 )
 from flows.meetings.when_parser import Refused
+from flows.outbox import team_settings
 from storage.models import Meeting, MeetingKind
 
 LENGTHS = (45, 60, 90)
@@ -72,6 +73,7 @@ class MeetingSteps(FormBase):
             self.meeting = await Meeting.create(
                 team_id=self.staff.team_id,
                 convenor=self.staff,
+                timezone=await team_settings.zone_for_new_meeting(self.staff.team_id),
                 purpose=text,
                 language=self.staff.language,
             )

@@ -10,6 +10,7 @@ from flows.meetings.meeting_words import caution_lines, moment_text
 from flows.participants import templates
 from flows.participants.sms_parts import gsm7_safe, not_gsm7_in, sms_parts, typographic_in
 from storage.models import (
+    UPCOMING,
     Attendee,
     AttendeeResponse,
     AttendeeRole,
@@ -26,7 +27,6 @@ from storage.models import (
 
 TICK_CODES = {"d": TickState.DONE, "n": TickState.NOT_APPLICABLE, "l": TickState.LATER}
 CHECKLIST_CODES = {"p": Checklist.PREPARATION, "m": Checklist.MEETING}
-OPEN = (MeetingStatus.DRAFT, MeetingStatus.PLANNED)
 
 
 async def ticks(meeting: Meeting, checklist: Checklist) -> dict[str, TickState]:
@@ -114,7 +114,7 @@ async def card(meeting: Meeting) -> Reply:
         _("Preparation: {bar}", bar=await progress_line(meeting, Checklist.PREPARATION)),
     ]
     buttons: list[list[Button]] = []
-    if meeting.status in OPEN:
+    if meeting.status in UPCOMING:
         buttons = [
             [
                 meeting_action(meeting, _("✏️ Time"), "edit", "when"),

@@ -86,7 +86,7 @@ async def after_edit(meeting: Meeting, staff: StaffUser, field: str, now: dateti
         meeting, now, MessageKind.CHANGE, _version(meeting), informed
     )
     # The not yet informed get the information with the new facts (and no notice).
-    info = campaign.plan_information(meeting, await campaign.meeting_attendees(meeting), now)
+    info = await campaign.information_plan(meeting, now)
     await campaign.sync_kind(
         meeting,
         MessageKind.INFO,

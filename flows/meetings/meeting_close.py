@@ -28,6 +28,7 @@ from flows.meetings.meeting_card import summary_preview
 from flows.meetings.meeting_words import moment_text
 from flows.outbox import campaign
 from storage.models import (
+    UPCOMING,
     Attendee,
     AttendeeRole,
     Meeting,
@@ -213,7 +214,7 @@ def ask_after_due(meeting: Meeting, now: datetime) -> bool:
     """The bot asks for the notes by itself soon after the planned end, of a meeting
     whose information was sent (a draft never sent was not held with us)."""
     return (
-        meeting.status in (MeetingStatus.DRAFT, MeetingStatus.PLANNED)
+        meeting.status in UPCOMING
         and meeting.info_sent_at is not None
         and meeting.ends_at is not None
         and meeting.ends_at <= now

@@ -14,6 +14,7 @@ from tortoise.transactions import in_transaction
 from flows.core import limits
 from flows.core.phone import InvalidPhone, to_e164
 from flows.core.text_clean import clean
+from flows.outbox import team_settings
 from storage.models import (
     ActorKind,
     Agency,
@@ -52,7 +53,7 @@ class NewMeeting:
     minutes: int = 60
     kind: MeetingKind = MeetingKind.FIRST
     place: str = ""
-    timezone: str = "Europe/Stockholm"
+    timezone: str | None = None  # None: the team's
     convenor_id: int | None = None
     attendees: tuple[NewAttendee, ...] = ()
 
@@ -66,7 +67,7 @@ def check_length(name: str, value: str, limit: int) -> None:
 def _check(new: NewMeeting, now: datetime) -> None:
     check_length("purpose", new.purpose, limits.PURPOSE)
     check_length("place", new.place, limits.PLACE)
-    check_length("timezone", new.timezone, limits.TIMEZONE)
+    check_length("timezone", new.timezone or "", limits.TIMEZONE)
     for attendee in new.attendees:
         check_length("first_name", attendee.first_name, limits.FIRST_NAME)
         check_length("why", attendee.why, limits.WHY)
@@ -143,7 +144,7 @@ async def create(team_id: int, new: NewMeeting, now: datetime, token_id: int) ->
             kind=new.kind,
             starts_at=new.starts_at,
             ends_at=new.starts_at + timedelta(minutes=new.minutes),
-            timezone=new.timezone,
+            timezone=new.timezone or await team_settings.zone_for_new_meeting(team_id),
             place=new.place.strip(),
             status=MeetingStatus.DRAFT,
         )

@@ -12,9 +12,8 @@ from datetime import datetime
 from tortoise.transactions import in_transaction
 
 from flows.core.i18n import N_
-from flows.meetings.meeting_card import OPEN
 from flows.meetings.meeting_close import ask_after_due
-from storage.models import Channel, Meeting, MessageKind, OutboxMessage
+from storage.models import UPCOMING, Channel, Meeting, MessageKind, OutboxMessage
 from storage.outbox import RowButton, buttons_data
 
 TEMPLATE = "notes_request"
@@ -24,7 +23,7 @@ AFTER_BUTTON = N_("📝 After the meeting")
 async def meetings_awaiting_notes(now: datetime) -> list[Meeting]:
     """Meetings whose planned end has passed and whose convenor was not asked yet."""
     candidates = await Meeting.filter(
-        status__in=OPEN,
+        status__in=UPCOMING,
         ends_at__lte=now,
         after_asked_at=None,
         info_sent_at__isnull=False,

@@ -17,15 +17,10 @@ from zoneinfo import ZoneInfo
 from tortoise.transactions import in_transaction
 
 from flows.core.clock import clock
-from flows.outbox.schedule import (
-    DEFAULT_REMINDERS,
-    SURVEY,
-    Anchor,
-    CampaignEvent,
-    QuietHours,
-    at_local,
-)
+from flows.outbox import team_settings
+from flows.outbox.schedule import QUIET_HOURS, SURVEY, CampaignEvent, QuietHours, at_local
 from storage.models import (
+    CALLED_OFF,
     ActionItem,
     ActionStatus,
     Attendee,
@@ -39,12 +34,9 @@ from storage.models import (
     OutboxMessage,
     OutboxStatus,
     Person,
-    Team,
 )
 
-QUIET_HOURS = QuietHours()
 FOLLOW_UP_HOUR = time(9, 0)  # duties are reminded at the start of the working day
-_CLOSED = (MeetingStatus.CANCELLED, MeetingStatus.MOVED)
 
 
 @dataclass(frozen=True)
@@ -66,24 +58,6 @@ class Planned:
     expires_at: datetime | None
     to: Recipient
     params: dict | None = None
-
-
-def team_reminders(team: Team) -> tuple[CampaignEvent, ...]:
-    """A team may replace the default reminders in its settings:
-    {"reminders": [{"key": "r1d", "anchor": "start", "offset_minutes": -1440,
-    "delivery_hour": 9}]}"""
-    configured = (team.settings or {}).get("reminders")
-    if not configured:
-        return DEFAULT_REMINDERS
-    return tuple(
-        CampaignEvent(
-            key=str(entry["key"]),
-            anchor=Anchor(entry.get("anchor", "start")),
-            offset=timedelta(minutes=int(entry["offset_minutes"])),
-            delivery_hour=entry.get("delivery_hour"),
-        )
-        for entry in configured
-    )
 
 
 def _recipient(attendee: Attendee) -> Recipient | None:
@@ -123,10 +97,11 @@ def plan_reminders(
     attendees: list[Attendee],
     events: tuple[CampaignEvent, ...],
     now: datetime | None = None,
+    quiet: QuietHours = QUIET_HOURS,
 ) -> list[Planned]:
     """A reminder whose moment passed before it was planned (a meeting set for tomorrow
     has no "2 days before") is left out: sent now it would only repeat the information."""
-    if meeting.starts_at is None or meeting.ends_at is None or meeting.status in _CLOSED:
+    if meeting.starts_at is None or meeting.ends_at is None or meeting.status in CALLED_OFF:
         return []
     tz = ZoneInfo(meeting.timezone)
     stamp = int(meeting.starts_at.timestamp())
@@ -138,7 +113,7 @@ def plan_reminders(
         for event in events:
             due = event.due(meeting.starts_at, meeting.ends_at, tz)
             if to.channel is Channel.SMS:
-                due = QUIET_HOURS.next_allowed(due, tz)
+                due = quiet.next_allowed(due, tz)
             if now is not None and due <= now:
                 continue
             planned.append(
@@ -154,17 +129,19 @@ def plan_reminders(
     return planned
 
 
-def plan_information(meeting: Meeting, attendees: list[Attendee], now: datetime) -> list[Planned]:
+def plan_information(
+    meeting: Meeting, attendees: list[Attendee], now: datetime, quiet: QuietHours = QUIET_HOURS
+) -> list[Planned]:
     """The information before the meeting, to everyone we can reach, as soon as the
     convenor sends it: SMS within the allowed hours, never after the start."""
-    if meeting.starts_at is None or meeting.status in _CLOSED:
+    if meeting.starts_at is None or meeting.status in CALLED_OFF:
         return []
     tz = ZoneInfo(meeting.timezone)
     stamp = int(meeting.starts_at.timestamp())
     planned = []
     for attendee, to in reachable(attendees):
         staff = attendee.role is AttendeeRole.AGENCY_STAFF
-        due = QUIET_HOURS.next_allowed(now, tz) if to.channel is Channel.SMS else now
+        due = quiet.next_allowed(now, tz) if to.channel is Channel.SMS else now
         planned.append(
             Planned(
                 # The meeting time is in the key: a moved meeting is news worth sending.
@@ -181,14 +158,19 @@ def plan_information(meeting: Meeting, attendees: list[Attendee], now: datetime)
 
 
 def plan_notice(
-    meeting: Meeting, attendees: list[Attendee], now: datetime, kind: MessageKind, version: str
+    meeting: Meeting,
+    attendees: list[Attendee],
+    now: datetime,
+    kind: MessageKind,
+    version: str,
+    quiet: QuietHours = QUIET_HOURS,
 ) -> list[Planned]:
     """A one-off notice to each attendee ('change', 'cancel', 'summary'); `version`
     names what it reports, so a later change supersedes a pending earlier one."""
     tz = ZoneInfo(meeting.timezone)
     planned = []
     for attendee, to in reachable(attendees):
-        due = QUIET_HOURS.next_allowed(now, tz) if to.channel is Channel.SMS else now
+        due = quiet.next_allowed(now, tz) if to.channel is Channel.SMS else now
         planned.append(
             Planned(
                 dedupe_key=f"{kind}:m{meeting.id}:a{attendee.id}:{version}",
@@ -329,11 +311,12 @@ async def meeting_attendees(meeting: Meeting) -> list[Attendee]:
 
 async def schedule_reminders(meeting: Meeting) -> tuple[int, int]:
     """(created, cancelled). Safe to call after every edit."""
-    events = team_reminders(await meeting.team)
+    rules = await team_settings.for_meeting(meeting)
+    attendees = await meeting_attendees(meeting)
     return await sync_kind(
         meeting,
         MessageKind.REMINDER,
-        plan_reminders(meeting, await meeting_attendees(meeting), events, clock.now()),
+        plan_reminders(meeting, attendees, rules.reminders, clock.now(), rules.quiet_hours),
     )
 
 
@@ -367,9 +350,13 @@ async def restore_reminders(attendee: Attendee, now: datetime) -> int:
 
 async def schedule_information(meeting: Meeting, now: datetime) -> tuple[int, int]:
     """Sends the information now (the convenor pressed send); again after a move."""
-    return await sync_kind(
-        meeting, MessageKind.INFO, plan_information(meeting, await meeting_attendees(meeting), now)
-    )
+    return await sync_kind(meeting, MessageKind.INFO, await information_plan(meeting, now))
+
+
+async def information_plan(meeting: Meeting, now: datetime) -> list[Planned]:
+    """The information to everyone reachable, within the team's quiet hours."""
+    quiet = (await team_settings.for_meeting(meeting)).quiet_hours
+    return plan_information(meeting, await meeting_attendees(meeting), now, quiet)
 
 
 async def schedule_survey(meeting: Meeting) -> tuple[int, int]:
@@ -394,4 +381,7 @@ async def schedule_notice(
     """The notice to the given attendees; pending notices of the same kind with another
     version are cancelled (superseded)."""
     attendees = [a for a in await meeting_attendees(meeting) if a.id in attendee_ids]
-    return await sync_kind(meeting, kind, plan_notice(meeting, attendees, now, kind, version))
+    quiet = (await team_settings.for_meeting(meeting)).quiet_hours
+    return await sync_kind(
+        meeting, kind, plan_notice(meeting, attendees, now, kind, version, quiet)
+    )

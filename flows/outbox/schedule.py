@@ -90,7 +90,10 @@ class QuietHours:
         return at_local(day, self.start, tz)
 
 
-# The default campaign: reminders before, the survey after.
+# The one definition of the default quiet hours; a team may set its own (team_settings).
+QUIET_HOURS = QuietHours()
+
+# The default campaign: reminders before (a team may set its own), the survey after.
 REMINDER_TWO_DAYS = CampaignEvent("reminder_2d", Anchor.START, timedelta(days=-2), delivery_hour=10)
 REMINDER_TWO_HOURS = CampaignEvent("reminder_2h", Anchor.START, timedelta(hours=-2))
 SURVEY = CampaignEvent("survey", Anchor.END, timedelta(days=1), delivery_hour=10, working_day=True)

@@ -12,18 +12,19 @@ from zoneinfo import ZoneInfo
 from tortoise.transactions import in_transaction
 
 from flows.core.i18n import _, use_locale
+from flows.outbox import team_settings
 from flows.outbox.delivery import OPTED_OUT_ERROR, honour_provider_opt_out
-from flows.outbox.schedule import QuietHours
 from flows.participants import templates
 from storage import outbox
 from storage.models import (
+    CALLED_OFF,
+    UPCOMING,
     ActionItem,
     ActionStatus,
     Attendee,
     AttendeeResponse,
     Channel,
     Meeting,
-    MeetingStatus,
     MessageKind,
     OutboxMessage,
     OutboxStatus,
@@ -31,10 +32,7 @@ from storage.models import (
 )
 from storage.outbox import RowButton
 
-QUIET_HOURS = QuietHours()
-_CLOSED = (MeetingStatus.CANCELLED, MeetingStatus.MOVED)
 _STALE_WHEN_CLOSED = (MessageKind.REMINDER, MessageKind.INFO, MessageKind.CHANGE)
-_AWAITING_NOTES = (MeetingStatus.DRAFT, MeetingStatus.PLANNED)
 # Staff news about a message: its own failure is no news for the convenor.
 _NO_FAILURE_ALERT = (MessageKind.ALERT, MessageKind.NOTES_REQUEST, MessageKind.DIGEST)
 
@@ -72,7 +70,7 @@ async def compose(message: OutboxMessage, now: datetime) -> Composed | Skip | De
     """Decides, at the last moment, whether and what to send."""
     meeting = await message.meeting if message.meeting_id else None
     stale_kind = message.kind in _STALE_WHEN_CLOSED
-    if meeting is not None and meeting.status in _CLOSED and stale_kind:
+    if meeting is not None and meeting.status in CALLED_OFF and stale_kind:
         return Skip(OutboxStatus.CANCELLED, f"meeting {meeting.status.value}")
     if message.kind == MessageKind.NOTES_REQUEST and not _awaits_notes(meeting):
         return Skip(OutboxStatus.CANCELLED, "the notes were written, or the meeting moved")
@@ -97,8 +95,7 @@ async def compose(message: OutboxMessage, now: datetime) -> Composed | Skip | De
             # also a row made later (the same person at a new meeting).
             if address and await Person.exists(phone=address, opted_out_at__isnull=False):
                 return Skip(OutboxStatus.CANCELLED, "the number opted out")
-            tz = ZoneInfo(meeting.timezone if meeting else "Europe/Stockholm")
-            allowed = QUIET_HOURS.next_allowed(now, tz)
+            allowed = await _quiet_hours_end(now, meeting, person)
             if allowed > now:
                 if message.expires_at is not None and allowed >= message.expires_at:
                     return Skip(OutboxStatus.EXPIRED, "quiet hours until the meeting")
@@ -130,10 +127,20 @@ def _awaits_notes(meeting: Meeting | None) -> bool:
     after it was asked (a move clears `after_asked_at`; the new end asks again)."""
     return (
         meeting is not None
-        and meeting.status in _AWAITING_NOTES
+        and meeting.status in UPCOMING
         and meeting.closed_at is None
         and meeting.after_asked_at is not None
     )
+
+
+async def _quiet_hours_end(now: datetime, meeting: Meeting | None, person: Person) -> datetime:
+    """`now`, or when the team's quiet hours end, in the meeting's time zone (the
+    team's for a message without a meeting)."""
+    if meeting is not None:
+        rules = await team_settings.for_meeting(meeting)
+        return rules.quiet_hours.next_allowed(now, ZoneInfo(meeting.timezone))
+    rules = await team_settings.for_team(person.team_id)
+    return rules.quiet_hours.next_allowed(now, rules.tz)
 
 
 async def _duty_done(message: OutboxMessage) -> bool:
