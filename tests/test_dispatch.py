@@ -392,11 +392,9 @@ async def test_follow_up_duties_remind_owner_and_convenor_on_the_due_day(process
 async def test_a_team_can_replace_the_default_reminders(convenor_only):
     staff = await the_convenor()
     team = await staff.team
-    team.settings = {
-        "reminders": [
-            {"key": "day_before", "anchor": "start", "offset_minutes": -1440, "delivery_hour": 9}
-        ]
-    }
+    team.reminders = [
+        {"key": "day_before", "anchor": "start", "offset_minutes": -1440, "delivery_hour": 9}
+    ]
     await team.save()
     meeting = await meeting_with_attendees(next_week_at(14), staff)
     assert await schedule_reminders(meeting) == (1, 0)
