@@ -67,7 +67,8 @@ async def test_a_page_link_sent_before_0005_still_works_and_its_plaintext_is_gon
             "created_at) VALUES (3, 7, 'person_in_focus', 'none', '', 'pending', 0, ?)",
             (starts.isoformat(),),
         )
-    assert await apply_migrations(url) == ["models.0005_info_tokens", "models.0006_lang"]
+    later = sorted(p.stem for p in MIGRATIONS_DIR.glob("0*.py") if p.stem >= "0005")
+    assert await apply_migrations(url) == [f"models.{name}" for name in later]
     with sqlite3.connect(tmp_path / "old.sqlite3") as new:
         columns = [row[1] for row in new.execute("PRAGMA table_info(meeting)")]
         assert "info_token" not in columns
