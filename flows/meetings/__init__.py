@@ -3,5 +3,6 @@ the checklists, reading free-form dates (when_parser), changes and their
 notices, `/after` (meeting_close), meetings created through the API (meeting_intake) and the
 meetings list.
 
-May import: storage, flows.core, flows.care, flows.staff, flows.outbox, flows.participants.
+May import: storage, flows.core, flows.care, flows.staff, flows.outbox, flows.participants,
+flows.outcomes.
 """

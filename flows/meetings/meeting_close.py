@@ -23,6 +23,7 @@ from flows.meetings.meeting_words import moment_text
 from flows.meetings.when_parser import Refused, parse_day
 from flows.outbox import campaign
 from flows.outbox.schedule import next_working_day_after
+from flows.outcomes import recording
 from storage.models import (
     ActionItem,
     Attendee,
@@ -322,7 +323,7 @@ class CloseForm(StepFlow):
         if answer.choice == "none":
             self.m.next_meeting_at = None
             await self.m.save(update_fields=["next_meeting_at", "updated_at"])
-            return Next("confirm")
+            return Next("ladder_step")
         read = read_when(answer.text or "", clock.now(), self.m.timezone)
         if isinstance(read, Refused):
             return Again(when_problem(read))
@@ -338,6 +339,14 @@ class CloseForm(StepFlow):
             return moment
         self.m.next_meeting_at = moment
         await self.m.save(update_fields=["next_meeting_at", "updated_at"])
+        return Next("ladder_step")
+
+    async def ask_ladder_step(self) -> Reply:
+        return await recording.convenor_question(self.m, self.option)
+
+    async def take_ladder_step(self, answer: Answer) -> Outcome:
+        if not await recording.take_convenor_answer(self.m, self.staff, answer.choice):
+            return need_button()
         return Next("confirm")
 
     # Confirm and hand over ----------------------------------------------
