@@ -309,7 +309,7 @@ async def test_a_newcomer_plays_a_whole_meeting_on_the_page(
     )
     assert survey is not None
     await expect(amina.locator(".log")).to_contain_text(last_sms_to(demo_process, AMINA))
-    for answer in ("Ja", "4", "Ja", "Bra att alla lyssnade."):
+    for answer in ("Ja", "4", "Ja", "5", "Bra att alla lyssnade."):
         await sim.sms(AMINA, answer)
     answers = {a.question: (a.value, a.text) for a in await SurveyAnswer.filter(meeting=meeting)}
     assert answers == {
@@ -317,6 +317,7 @@ async def test_a_newcomer_plays_a_whole_meeting_on_the_page(
         "knew_why": (1, None),
         "could_say": (4, None),
         "next_known": (1, None),
+        "step": (5, None),
         "other": (None, "Bra att alla lyssnade."),
     }
     await sim.snapshot("survey_answered")
