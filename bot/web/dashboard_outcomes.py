@@ -1,0 +1,114 @@
+"""The dashboard's page on movement and outcomes (`/dashboard/outcomes`) and its CSV: the
+step at first vs latest meeting, the share now in steps 4-6, and the outcome answers beside
+the national share. Scoped like every page; small groups are not shown (flows.outcomes)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from bot.services import SERVICES
+from bot.web.dashboard_auth import locale_of, login_required, staff_of
+from bot.web.dashboard_login import not_logged_in
+from bot.web.dashboard_params import survey_period
+from bot.web.dashboard_render import link, render
+from bot.web.svg_charts import horizontal_bars, stacked_columns
+from flows.care.audit import record_view
+from flows.core.clock import clock
+from flows.core.i18n import _, use_locale
+from flows.outcomes import figures, ladder
+from flows.staff import scope
+
+LOGGED_IN = login_required(not_logged_in)
+
+
+async def _figures(request: web.Request) -> figures.Figures:
+    tz = request.app[SERVICES].settings.tz
+    start, end = survey_period(request.query, clock.now().astimezone(tz).date())
+    return await figures.figures(scope.for_staff(staff_of(request)), start, end, tz)
+
+
+def _charts(found: figures.Figures, names: dict[int, str]) -> dict[str, object]:
+    steps, outcomes = found.steps, found.outcomes
+    charts: dict[str, object] = {}
+    if not steps.suppressed:
+        title = _("Steps at the first and the latest meeting")
+        series = [
+            (f"{s} · {names[s]}", [steps.first[s] or 0, steps.latest[s] or 0]) for s in ladder.STEPS
+        ]
+        columns = [_("First meeting"), _("Latest meeting")]
+        charts["steps"] = stacked_columns(title, columns, series)
+    if not outcomes.suppressed:
+        bars = [(ladder.category(c), n) for c, n in outcomes.categories.items() if n is not None]
+        charts["outcomes"] = horizontal_bars(_("What people do now"), bars, outcomes.answered)
+    return charts
+
+
+@LOGGED_IN
+async def outcomes_page(request: web.Request) -> web.Response:
+    staff = staff_of(request)
+    found = await _figures(request)
+    await record_view(staff, "outcomes", None)
+    with use_locale(locale_of(request, staff)):
+        names = await ladder.names(staff.team_id)
+        charts = _charts(found, names)
+        categories = [(ladder.category(c), n) for c, n in found.outcomes.categories.items()]
+        few = _("fewer than {n}", n=figures.MIN_CELL)
+        asked, answered = found.outcomes.asked, found.outcomes.answered
+        asked_text = few if figures.shown(asked) is None else str(asked)
+        answered_text = few if figures.shown(answered) is None else str(answered)
+    period = {"from": found.start, "to": found.end}
+    return render(
+        request,
+        "dashboard/outcomes.html",
+        found=found,
+        names=names,
+        steps=ladder.STEPS,
+        charts=charts,
+        categories=categories,
+        asked_text=asked_text,
+        answered_text=answered_text,
+        min_cell=figures.MIN_CELL,
+        national=ladder.NATIONAL_WORK_OR_STUDIES,
+        request_lang=request.query.get("lang", ""),
+        export_href=link(request, "/dashboard/export/outcomes.csv", **period),
+    )
+
+
+async def _lines(rows: list[tuple[str, str, object]]) -> AsyncIterator[str]:
+    for row in [("measure", "key", "value"), *rows]:
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\r\n").writerow(
+            ["" if value is None else value for value in row]
+        )
+        yield buffer.getvalue()
+
+
+@LOGGED_IN
+async def export_outcomes(request: web.Request) -> web.StreamResponse:
+    """Like the other exports: UTF-8 with a BOM for Excel, numbers and fixed keys only."""
+    staff = staff_of(request)
+    found = await _figures(request)
+    await record_view(staff, "outcomes_csv", None, action="export")
+    response = web.StreamResponse(
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": 'attachment; filename="outcomes.csv"',
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        }
+    )
+    await response.prepare(request)
+    await response.write("\ufeff".encode())
+    async for line in _lines(figures.csv_rows(found)):
+        await response.write(line.encode())
+    await response.write_eof()
+    return response
+
+
+def add_outcome_routes(app: web.Application) -> None:
+    app.router.add_get("/dashboard/outcomes", outcomes_page)
+    app.router.add_get("/dashboard/export/outcomes.csv", export_outcomes)
