@@ -7,7 +7,7 @@ from flows.core.clock import clock
 from flows.core.i18n import use_locale
 from flows.meetings import convenor
 from flows.outcomes import ladder
-from storage.models import Attendee, StepAssessment, StepAssessor, Team
+from storage.models import Attendee, Consent, ConsentKind, StepAssessment, StepAssessor, Team
 from tests.factories import convenor as make_convenor
 from tests.test_after_the_meeting import _data, _ended_meeting, _labels, _until_feedback
 
@@ -37,6 +37,8 @@ async def test_the_convenor_records_the_agreed_step_with_one_tap(db):
             "Not assessed",
         ]
         replies = await convenor.on_answer(staff, _data(replies, "5 ·"))
+        assert "may we send Amina one short question" in replies[-1].text
+        replies = await convenor.on_answer(staff, _data(replies, "Yes, Amina agrees"))
         assert "This is what Amina will get" in replies[-1].text
     row = await StepAssessment.get(meeting=meeting)
     amina = await Attendee.get(meeting=meeting, role="person_in_focus")
@@ -47,6 +49,8 @@ async def test_the_convenor_records_the_agreed_step_with_one_tap(db):
         amina.person_id,
     )
     assert row.recorded_at <= clock.now()
+    consent = await Consent.get(person_id=amina.person_id, kind=ConsentKind.OUTCOME_QUESTION)
+    assert consent.recorded_by_id == staff.id and consent.withdrawn_at is None
 
 
 async def test_not_assessed_is_recorded_as_no_step(db):
@@ -57,6 +61,8 @@ async def test_not_assessed_is_recorded_as_no_step(db):
     with use_locale("en"):
         replies = await _to_the_step(staff, meeting)
         replies = await convenor.on_answer(staff, _data(replies, "Not assessed"))
+        replies = await convenor.on_answer(staff, _data(replies, "No"))
         assert "This is what Amina will get" in replies[-1].text
+    assert not await Consent.exists(kind=ConsentKind.OUTCOME_QUESTION)
     row = await StepAssessment.get(meeting=meeting)
     assert row.step is None and row.recorded_by_id == staff.id

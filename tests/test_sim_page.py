@@ -236,7 +236,8 @@ async def close_the_meeting(sim: SimPage) -> None:
     await sim.tap("Erik", expect_reply="Tap the default")
     await sim.tap("2027-03-16", expect_reply="Is there a next meeting?")  # 5 working days
     await sim.tap("No", expect_reply="Which step on the ladder", exact=True)
-    await sim.tap("4 · Guidance and applying", expect_reply="This is what Amina will get")
+    await sim.tap("4 · Guidance and applying", expect_reply="may we send Amina")
+    await sim.tap("Yes, Amina agrees", expect_reply="This is what Amina will get")
     await sim.tap("Send it and plan the survey", expect_reply="The summary is on its way")
 
 

@@ -342,12 +342,10 @@ class CloseForm(StepFlow):
         return Next("ladder_step")
 
     async def ask_ladder_step(self) -> Reply:
-        return await recording.convenor_question(self.m, self.option)
+        return await recording.ask(self.m, self.draft, self.option)
 
     async def take_ladder_step(self, answer: Answer) -> Outcome:
-        if not await recording.take_convenor_answer(self.m, self.staff, answer.choice):
-            return need_button()
-        return Next("confirm")
+        return await recording.take(self.m, self.staff, self.draft, answer.choice, "confirm")
 
     # Confirm and hand over ----------------------------------------------
     async def ask_confirm(self) -> Reply:

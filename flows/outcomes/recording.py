@@ -8,12 +8,13 @@ from collections.abc import Callable
 from datetime import datetime
 
 from flows.core.clock import clock
-from flows.core.dialog import Button, Reply
+from flows.core.dialog import Button, Next, Outcome, Reply, need_button
 from flows.core.i18n import _
-from flows.outcomes import ladder
+from flows.outcomes import followup, ladder
 from storage.models import (
     Attendee,
     AttendeeRole,
+    ConsentKind,
     Meeting,
     Person,
     StaffUser,
@@ -22,6 +23,7 @@ from storage.models import (
 )
 
 NOT_ASSESSED = "none"
+PHASE = "ladder"  # in the flow's draft: "consent" once the step is recorded
 
 
 async def record(
@@ -76,3 +78,54 @@ async def take_convenor_answer(meeting: Meeting, staff: StaffUser, choice: str |
         return False
     await record(meeting, StepAssessor.CONVENOR, step, clock.now(), staff=staff)
     return True
+
+
+# `/after`'s one added step, in two phases: the step, then (when it is not recorded yet
+# and the person can be reached) the consent to the outcome question months later.
+async def ask(meeting: Meeting, draft: dict, option: Callable[[str, str], Button]) -> Reply:
+    person = await _person(meeting)
+    if draft.get(PHASE) != "consent" or person is None:
+        return await convenor_question(meeting, option)
+    return Reply(
+        _(
+            "One more thing: may we send {name} one short question in a few months, to ask "
+            "what they do then? Please ask {name}.",
+            name=person.first_name,
+        ),
+        [[option(_("Yes, {name} agrees", name=person.first_name), "yes")], [option(_("No"), "no")]],
+    )
+
+
+async def take(
+    meeting: Meeting, staff: StaffUser, draft: dict, choice: str | None, then: str
+) -> Outcome:
+    if draft.get(PHASE) == "consent":
+        if choice not in ("yes", "no"):
+            return need_button()
+        draft.pop(PHASE, None)
+        person = await _person(meeting)
+        if choice == "yes" and person is not None:
+            await followup.record_consent(person, staff, clock.now())
+        return Next(then)
+    if not await take_convenor_answer(meeting, staff, choice):
+        return need_button()
+    if await _person(meeting) is None:
+        return Next(then)
+    draft[PHASE] = "consent"
+    return Next("ladder_step")
+
+
+async def _person(meeting: Meeting) -> Person | None:
+    """The person in focus when they could be asked and have not said yes yet."""
+    seat = await Attendee.get_or_none(
+        meeting=meeting, role=AttendeeRole.PERSON_IN_FOCUS
+    ).prefetch_related("person__consents")
+    person = seat.person if seat else None
+    if person is None or person.opted_out or person.anonymised_at is not None:
+        return None
+    kinds = {c.kind for c in person.consents if c.withdrawn_at is None}
+    if ConsentKind.OUTCOME_QUESTION in kinds:
+        return None
+    if not kinds & {ConsentKind.CONTACT_SMS, ConsentKind.CONTACT_TELEGRAM}:
+        return None
+    return person

@@ -19,6 +19,7 @@ from flows.core.i18n import _, use_locale
 from flows.core.links import info_link
 from flows.core.meeting_time import when
 from flows.core.text_clean import clean
+from flows.outcomes import followup
 from flows.participants import survey
 from flows.participants.info_page import issue_info_token
 from flows.participants.sms_parts import gsm7_safe, sms_parts
@@ -462,6 +463,14 @@ async def _feedback_giver(meeting: Meeting, attendees: list[Attendee]) -> str:
     return convenor.display_name.split(" ")[0] if convenor is not None else "?"
 
 
+async def outcome_question(message: OutboxMessage, meeting: Meeting | None) -> str:
+    greeting = _(
+        "Hi {name}! It is a while since your last meeting with us.",
+        name=await _first_name(message),
+    )
+    return greeting + " " + followup.question_text()
+
+
 async def plain_text(message: OutboxMessage, meeting: Meeting | None) -> str:
     """Text written by a person (a convenor's note, a forwarded reply), sent as it is."""
     return str(message.params["text"])
@@ -484,6 +493,7 @@ RENDERERS: dict[str, Renderer] = {
     "alert_failed": alert_failed,
     "alert_wish": alert_wish,
     "alert_next_unknown": alert_next_unknown,
+    "outcome_question": outcome_question,
 }
 
 
