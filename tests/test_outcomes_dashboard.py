@@ -101,6 +101,7 @@ async def test_steps_over_three_meetings_show_as_movement_on_the_page_and_in_the
     assert 'id="share-top">fewer than 5<' in html  # 4 of 6 now in steps 4-6: a small cell
     assert "<svg" in html and "5 · Training or internship" in html
     assert "fewer than 5" in html  # each step has under five people
+    assert 'id="chart-leaves-out"' in html
     assert 'id="outcomes-suppressed"' in html  # four answers
     assert "Movement and outcomes" in html  # in the navigation
     token, _row = await create_token("Nord")

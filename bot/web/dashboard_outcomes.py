@@ -70,6 +70,7 @@ async def outcomes_page(request: web.Request) -> web.Response:
         charts=charts,
         categories=categories,
         asked_text=asked_text,
+        hidden_in_chart=None in [*found.steps.first.values(), *found.steps.latest.values()],
         answered_text=answered_text,
         min_cell=figures.MIN_CELL,
         national=ladder.NATIONAL_WORK_OR_STUDIES,
