@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -13,6 +14,7 @@ import aiohttp
 import pytest
 
 from bot.process import FlerpartProcess
+from flows.outcomes import ladder
 from flows.staff.api_tokens import create_token
 from storage.models import (
     Attendee,
@@ -165,3 +167,21 @@ async def test_enough_answers_show_the_outcomes_beside_the_national_share(proces
     assert rows[("outcome_answers", "studies")] == "0"
     assert rows[("people_with_a_step", "")] == "9"
     assert "Amina" not in text
+
+
+async def test_an_admin_renames_a_step_for_the_team_and_a_coordinator_may_not(process, world):
+    for staff, status in ((world.cora, 403), (world.ada, 200)):
+        http = await logged_in(process, staff)
+        async with http:
+            async with http.get("/dashboard/outcomes?lang=en") as response:
+                html = await response.text()
+            assert ('id="rename-steps"' in html) is (status == 200)
+            csrf = re.search(r'name="csrf" value="([^"]+)"', html)[1]
+            form = {"csrf": csrf, "step3": "  Gruppen på torsdagar ", "step5": "", "step9": "x"}
+            async with http.post("/dashboard/outcomes/steps?lang=en", data=form) as response:
+                assert response.status == status
+                html = await response.text()
+    assert "3 · Gruppen på torsdagar" in html
+    assert "5 · Training or internship" in html  # empty: ours
+    names = await ladder.names(world.ada.team_id)
+    assert names[3] == "Gruppen på torsdagar" and sorted(names) == [1, 2, 3, 4, 5, 6]

@@ -16,11 +16,13 @@ from bot.web.dashboard_login import not_logged_in
 from bot.web.dashboard_params import survey_period
 from bot.web.dashboard_render import link, render
 from bot.web.svg_charts import horizontal_bars, stacked_columns
+from bot.web.web_input import read_form
 from flows.care.audit import record_view
 from flows.core.clock import clock
 from flows.core.i18n import _, use_locale
 from flows.outcomes import figures, ladder
 from flows.staff import scope
+from storage.models import StaffRole, Team
 
 LOGGED_IN = login_required(not_logged_in)
 
@@ -74,6 +76,7 @@ async def outcomes_page(request: web.Request) -> web.Response:
         answered_text=answered_text,
         min_cell=figures.MIN_CELL,
         national=ladder.NATIONAL_WORK_OR_STUDIES,
+        may_rename=staff.role is StaffRole.ADMIN,
         request_lang=request.query.get("lang", ""),
         export_href=link(request, "/dashboard/export/outcomes.csv", **period),
     )
@@ -110,6 +113,30 @@ async def export_outcomes(request: web.Request) -> web.StreamResponse:
     return response
 
 
+@LOGGED_IN
+async def rename_steps(request: web.Request) -> web.StreamResponse:
+    """An admin gives their team's steps their own names (a blank one goes back to ours);
+    the numbers stay 1-6."""
+    staff = staff_of(request)
+    if staff.role is not StaffRole.ADMIN:
+        with use_locale(locale_of(request, staff)):
+            heading, text = _("Step names"), _("Only an admin may rename the steps.")
+        return render(request, "dashboard/message.html", 403, heading=heading, text=text)
+    form = await read_form(request)
+    team = await Team.get(id=staff.team_id)
+    with use_locale(locale_of(request, staff)):
+        current = await ladder.names(team.id)
+        for step in ladder.STEPS:
+            wanted = form.get(f"step{step}")
+            if wanted is None or " ".join(wanted.split()) == current[step]:
+                continue
+            same = " ".join(wanted.split()) == ladder.default_name(step)
+            await ladder.rename(team, step, "" if same else wanted, staff)
+    await record_view(staff, "ladder_steps", team.id, action="update")
+    return web.Response(status=303, headers={"Location": link(request, "/dashboard/outcomes")})
+
+
 def add_outcome_routes(app: web.Application) -> None:
     app.router.add_get("/dashboard/outcomes", outcomes_page)
+    app.router.add_post("/dashboard/outcomes/steps", rename_steps)
     app.router.add_get("/dashboard/export/outcomes.csv", export_outcomes)
