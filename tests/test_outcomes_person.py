@@ -9,6 +9,7 @@ from datetime import timedelta
 from bot.periodic import run_what_fell_due
 from flows.core.clock import clock
 from flows.outcomes import followup
+from flows.participants import participant_link
 from storage.models import (
     Attendee,
     Meeting,
@@ -122,3 +123,25 @@ async def test_an_unanswered_outcome_question_expires_after_three_days(
     await _day(process, MONDAY_9.replace(month=6, day=3, hour=11))
     assert (await OutcomeAnswer.get(meeting=meeting)).status is SurveyStatus.EXPIRED
     assert await sms(process, "1") == "Tack. Vi har skickat vidare ditt meddelande."
+
+
+async def test_a_person_on_telegram_gets_the_outcome_question_there_in_arabic(
+    process,  # noqa: F811
+):
+    meeting = await _closed_meeting_with_consent((AMINA,))
+    person = await Person.get(phone=AMINA)
+    code = await participant_link.create_code(person)
+    telegram = process.services.telegram_standin
+    await telegram.user_sends(9200, f"/start {code}", first_name="Amina")
+    await telegram.wait_for_bot_messages(9200, 1)
+    await Person.filter(id=person.id).update(language="ar")
+    await _day(process, MONDAY_9.replace(month=5, day=31, hour=0, minute=5))
+    await move_clock_to(process, MONDAY_9.replace(month=5, day=31, hour=10, second=1))
+    question = await telegram.wait_for_bot_messages(9200, 2)
+    assert "ماذا تفعل الآن؟" in question[-1]["text"]
+    await telegram.user_sends(9200, "٥")  # an Arabic-Indic five
+    replies = await telegram.wait_for_bot_messages(9200, 3)
+    assert replies[-1]["text"] == "شكرًا! إجابتك تساعدنا على التحسّن."
+    answer = await OutcomeAnswer.get(meeting=meeting)
+    assert answer.category is OutcomeCategory.SICK_OR_BENEFIT
+    assert process.services.twilio_standin.sent == []
