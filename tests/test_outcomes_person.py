@@ -21,6 +21,7 @@ from storage.models import (
     StaffUser,
     SurveyStatus,
 )
+from tests.conftest import eventually
 from tests.factories import page_token
 from tests.test_info_page import A_WEEK_BEFORE, a_meeting, fetch, text_of
 from tests.test_participant_questions import (  # noqa: F401 - process is a fixture
@@ -145,3 +146,20 @@ async def test_a_person_on_telegram_gets_the_outcome_question_there_in_arabic(
     answer = await OutcomeAnswer.get(meeting=meeting)
     assert answer.category is OutcomeCategory.SICK_OR_BENEFIT
     assert process.services.twilio_standin.sent == []
+
+
+async def test_an_outcome_question_planned_late_in_the_evening_waits_for_the_morning(
+    process,  # noqa: F811
+):
+    await _closed_meeting_with_consent((AMINA,))
+    evening = MONDAY_9.replace(month=5, day=31, hour=21, minute=30)
+    await _day(process, evening)  # the day's first run, late
+    [row] = await OutboxMessage.filter(kind="outcome")
+    assert evening <= row.due_at < evening + timedelta(minutes=1)  # now: not a past 10:00
+    twilio = process.services.twilio_standin
+    await move_clock_to(process, evening + timedelta(minutes=1))
+    await eventually(lambda: OutboxMessage.exists(id=row.id, next_attempt_at__gt=evening))
+    assert twilio.sent == []  # quiet hours: 20:00-08:00
+    await move_clock_to(process, MONDAY_9.replace(month=6, day=1, hour=8, second=1))
+    [sent] = await twilio.wait_for_sent(1)
+    assert "Vad gör du nu?" in sent["body"]
