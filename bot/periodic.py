@@ -5,14 +5,16 @@ fell due is seen now through the same code, not a minute later."""
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from bot.services import Services
-from bot.telegram.convenor_handlers import ask_for_overdue_notes
 from flows.care import retention
 from flows.core.clock import clock
+from flows.meetings import notes_request
 from flows.outcomes import followup
 from flows.participants import survey
 from storage.db import refresh_planner_statistics
+from storage.duties import claim_duty
 
 log = logging.getLogger(__name__)
 
@@ -27,13 +29,19 @@ async def expire_and_wake(services: Services) -> None:
     await followup.expire(now)
     if services.retention_day != now.date():
         services.retention_day = now.date()
-        done = await retention.anonymise_old_meetings(now, services.settings.retention_days)
-        if done:
-            log.info("retention: anonymised %d meeting(s)", done)
-        await followup.plan_due(now, services.settings.outcome_days)
-        await refresh_planner_statistics()
+        # Once a day across replicas: the first to claim the day does it.
+        if await claim_duty("retention", now.date().isoformat(), now):
+            await _daily_upkeep(services, now)
     if services.dispatcher is not None:
         services.dispatcher.wake()
+
+
+async def _daily_upkeep(services: Services, now: datetime) -> None:
+    done = await retention.anonymise_old_meetings(now, services.settings.retention_days)
+    if done:
+        log.info("retention: anonymised %d meeting(s)", done)
+    await followup.plan_due(now, services.settings.outcome_days)
+    await refresh_planner_statistics()
 
 
 async def maintain_outbox(services: Services) -> None:
@@ -48,6 +56,5 @@ async def run_what_fell_due(services: Services) -> None:
 
     Not release_stale: a jump makes every claim look old, even one being sent
     right now, and releasing that would send it twice."""
+    await notes_request.queue_notes_requests(clock.now())
     await expire_and_wake(services)
-    if services.telegram is not None and services.telegram_problem is None:
-        await ask_for_overdue_notes(services.telegram.bot)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
 import logging
 import os
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -108,12 +111,56 @@ async def apply_migrations(database_url: str) -> list[str]:
         if event == "apply_done":
             applied.append(f"{app_label}.{name}")
 
-    try:
-        await migrate(config=tortoise_config(_migration_url(database_url)), progress=progress)
-        await _check_foreign_keys(database_url)
-    finally:
-        await connections.close_all()
+    async with _migration_lock(database_url):
+        try:
+            await migrate(config=tortoise_config(_migration_url(database_url)), progress=progress)
+            await _check_foreign_keys(database_url)
+        finally:
+            await connections.close_all()
     return applied
+
+
+MIGRATION_LOCK_KEY = 0x666C6572  # "fler": one advisory lock id for migrations
+
+
+@contextlib.asynccontextmanager
+async def _migration_lock(database_url: str) -> AsyncIterator[None]:
+    """One migrator at a time: replicas starting together each wait, then find the
+    migrations applied and apply nothing. PostgreSQL: a session advisory lock on its own
+    connection (released when that connection closes, also if we die). SQLite: an
+    exclusive lock on a file beside the database (released by the OS on exit)."""
+    parts = urlsplit(database_url)
+    if parts.scheme == "sqlite":
+        path = parts.netloc + parts.path
+        if path == ":memory:":
+            yield
+            return
+        descriptor = await asyncio.to_thread(_locked_file, f"{path}.migrate-lock")
+        try:
+            yield
+        finally:
+            os.close(descriptor)  # closing releases the lock
+        return
+    import asyncpg  # the PostgreSQL driver Tortoise uses; only needed here
+
+    connection = await asyncpg.connect(_asyncpg_dsn(database_url))
+    try:
+        await connection.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_KEY)
+        yield
+    finally:
+        await connection.close()  # also ends the lock
+
+
+def _locked_file(path: str) -> int:
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(descriptor, fcntl.LOCK_EX)  # waits for the other migrator
+    return descriptor
+
+
+def _asyncpg_dsn(database_url: str) -> str:
+    """asyncpg wants postgresql://; Tortoise's query options (pool sizes) are not its own."""
+    parts = urlsplit(database_url)
+    return parts._replace(scheme="postgresql", query="").geturl()
 
 
 async def open_database(database_url: str, *, attempts: int = 5, delay: float = 1.0) -> None:

@@ -116,6 +116,23 @@ class OutboxStatus(StrEnum):
     EXPIRED = "expired"
 
 
+class MessageKind(StrEnum):
+    """What an outbox row is for (`OutboxMessage.kind`): the dashboard groups by it, and
+    composing treats some kinds apart (a reminder after a no is dropped, and so on)."""
+
+    INFO = "info"  # the information before the meeting
+    REMINDER = "reminder"
+    CHANGE = "change"  # the meeting was moved or edited
+    CANCEL = "cancel"  # the meeting was cancelled
+    SUMMARY = "summary"  # what was decided, after the meeting
+    SURVEY = "survey"
+    FOLLOW_UP = "follow_up"  # a duty after the meeting (feedback, an action item)
+    ALERT = "alert"  # news for the convenor: a no, a failed message, a reply
+    NOTES_REQUEST = "notes_request"  # the bot asks the convenor for the notes
+    DIGEST = "digest"  # the coordinator's daily digest
+    OUTCOME = "outcome"  # what the person does now, months after the latest meeting
+
+
 class SurveyStatus(StrEnum):
     OPEN = "open"
     ANSWERED = "answered"
@@ -418,9 +435,12 @@ class OutboxMessage(TimestampedModel):
         "models.StaffUser", related_name="outbox", null=True, on_delete=fields.CASCADE
     )
     channel = fields.CharEnumField(Channel, max_length=16)
-    kind = fields.CharField(max_length=40)  # info, reminder, survey, follow_up, alert...
+    kind = fields.CharField(max_length=40)  # a MessageKind
     template = fields.CharField(max_length=80)
     params: dict = fields.JSONField(default=dict)
+    # Inline buttons (Telegram only), as data: rows of {"label": msgid, "action", "args",
+    # "meeting_id"}; labels are translated and callbacks encoded when it is sent.
+    buttons: list | None = fields.JSONField(null=True)
     locale = fields.CharField(max_length=8, default="sv")
     body = fields.TextField(null=True)
     due_at = fields.DatetimeField()
@@ -605,3 +625,18 @@ class OutcomeAnswer(Model):
 
     class Meta:
         unique_together = (("meeting", "person"),)
+
+
+class DutyRun(Model):
+    """A periodic duty done for one period (retention for 2026-12-02): the unique pair
+    makes it happen once, however many replicas run the job at the same moment."""
+
+    id = fields.IntField(primary_key=True)
+    duty = fields.CharField(max_length=40)
+    period = fields.CharField(max_length=40)
+    owner = fields.CharField(max_length=120)  # host:pid of the replica that took it
+    claimed_at = fields.DatetimeField()
+
+    class Meta:
+        table = "duty_run"
+        unique_together = (("duty", "period"),)

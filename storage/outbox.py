@@ -25,6 +25,7 @@ CLAIMED_FIELDS = (
     "kind",
     "template",
     "params",
+    "buttons",
     "locale",
     "meeting_id",
     "person_id",
@@ -36,6 +37,48 @@ CLAIMED_FIELDS = (
     "claimed_by",
 )
 PENDING = (OutboxStatus.SCHEDULED, OutboxStatus.SENDING)
+
+
+@dataclass(frozen=True)
+class RowButton:
+    """One inline button of an outbox row (`OutboxMessage.buttons`), as data.
+
+    `label` is stored as its msgid and translated when the row is composed, in the
+    row's locale; the callback is encoded only when it is sent (one encoder, in the
+    Telegram sender), so a row says what the button does, not how Telegram spells it.
+    """
+
+    label: str
+    action: str
+    meeting_id: int
+    args: tuple[str, ...] = ()
+
+    def as_data(self) -> dict:
+        return {
+            "label": self.label,
+            "action": self.action,
+            "args": list(self.args),
+            "meeting_id": self.meeting_id,
+        }
+
+    @classmethod
+    def from_data(cls, data: dict) -> RowButton:
+        return cls(
+            label=str(data["label"]),
+            action=str(data["action"]),
+            meeting_id=int(data["meeting_id"]),
+            args=tuple(str(arg) for arg in data.get("args") or ()),
+        )
+
+
+def buttons_data(rows: list[list[RowButton]]) -> list[list[dict]]:
+    """What `OutboxMessage.buttons` stores for these rows of buttons."""
+    return [[button.as_data() for button in row] for row in rows]
+
+
+def read_buttons(stored: list | None) -> list[list[RowButton]]:
+    """The rows of buttons a row carries (none: an empty list)."""
+    return [[RowButton.from_data(b) for b in row] for row in stored or ()]
 
 
 async def claim_due(
@@ -163,6 +206,14 @@ async def mark_final(
         status=status, last_error=error[:1000] if error else None, error_code=code, claimed_by=None
     )
     return bool(updated)
+
+
+async def renew_claims(dispatcher_id: str, now: datetime) -> int:
+    """A live dispatcher's heartbeat: its in-flight claims are fresh again, so another
+    replica's `release_stale` never takes back what this one still holds."""
+    return await OutboxMessage.filter(status=OutboxStatus.SENDING, claimed_by=dispatcher_id).update(
+        claimed_at=now
+    )
 
 
 async def release_stale(now: datetime, older_than: timedelta, alive: str | None = None) -> int:

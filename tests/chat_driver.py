@@ -7,7 +7,8 @@ test starts from a settled chat; `send` then checks the expected words came.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 
 from bot.process import FlerpartProcess
 from tests.conftest import eventually
@@ -18,12 +19,14 @@ class Chat:
     process: FlerpartProcess
     user_id: int
     language_code: str = "en"
+    last_update: dict = field(default_factory=dict)  # the last one `send` delivered
 
     def __post_init__(self) -> None:
         application = self.process.services.telegram
         if hasattr(application, "processed_update_ids"):
             return
         processed: set[int] = set()
+        times: Counter[int] = Counter()  # how often each update was processed
         original = application.process_update
 
         async def recording(update: object) -> None:
@@ -31,9 +34,11 @@ class Chat:
                 await original(update)
             finally:
                 processed.add(getattr(update, "update_id", -1))
+                times[getattr(update, "update_id", -1)] += 1
 
         application.process_update = recording
         application.processed_update_ids = processed
+        application.processed_times = times
 
     async def _settled(self, update: dict) -> None:
         processed = self.process.services.telegram.processed_update_ids
@@ -57,6 +62,32 @@ class Chat:
             self.user_id, text, language_code=self.language_code
         )
         await self._settled(update)
+        self.last_update = update
+        new = [e for e in self.telegram.transcript(self.user_id)[mark:] if e["from"] == "bot"]
+        assert any(expect in e["text"] for e in new), f"{expect!r} not in {new}"
+        return new
+
+    async def redeliver(self, update: dict) -> list[dict]:
+        """Telegram delivers `update` again; returns the bot messages since."""
+        times = self.process.services.telegram.processed_times
+        mark, before = len(self.telegram.transcript(self.user_id)), times[update["update_id"]]
+        await self.telegram.redeliver(update)
+
+        async def done() -> bool:
+            return times[update["update_id"]] > before
+
+        await eventually(done)
+        return [e for e in self.telegram.transcript(self.user_id)[mark:] if e["from"] == "bot"]
+
+    async def send_twice_at_once(self, text: str, expect: str) -> list[dict]:
+        """The same text sent twice before the bot answers (a double send)."""
+        mark = len(self.telegram.transcript(self.user_id))
+        first = await self.telegram.user_sends(self.user_id, text, language_code=self.language_code)
+        second = await self.telegram.user_sends(
+            self.user_id, text, language_code=self.language_code
+        )
+        await self._settled(first)
+        await self._settled(second)
         new = [e for e in self.telegram.transcript(self.user_id)[mark:] if e["from"] == "bot"]
         assert any(expect in e["text"] for e in new), f"{expect!r} not in {new}"
         return new

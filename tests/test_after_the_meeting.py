@@ -12,9 +12,9 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from flows.core.clock import clock
-from flows.core.dialog import Reply
+from flows.core.dialog import Press, Reply
 from flows.core.i18n import use_locale
-from flows.meetings import convenor
+from flows.meetings import convenor, notes_request
 from flows.participants.templates import render
 from storage.models import (
     Attendee,
@@ -30,12 +30,12 @@ from tests.factories import meeting_with_attendees
 STHLM = ZoneInfo("Europe/Stockholm")
 
 
-def _data(replies: list[Reply], label: str) -> str:
+def _data(replies: list[Reply], label: str) -> Press:
     for reply in reversed(replies):
         for row in reply.buttons:
             for button in row:
                 if button.label.startswith(label):
-                    return button.data
+                    return button.press
     raise AssertionError(f"no button {label!r} in {[r.buttons for r in replies]}")
 
 
@@ -89,7 +89,7 @@ async def test_the_person_is_never_offered_as_who_gets_back_to_them(db):
         # "Me": the convenor gets back to her; the summary names Karin.
         replies = await convenor.on_answer(staff, _data(replies, "Me"))
         assert replies[-1].text.startswith("By when?")
-        await convenor.on_answer(staff, replies[-1].buttons[0][0].data)
+        await convenor.on_answer(staff, replies[-1].buttons[0][0].press)
     assert not await Attendee.filter(meeting=meeting, gives_feedback=True).exists()
     meeting = await Meeting.get(id=meeting.id)
     assert "Karin hör av sig till dig senast" in await _summary(meeting)
@@ -105,7 +105,7 @@ async def test_a_meeting_with_only_the_person_makes_the_convenor_the_one_who_get
         # Not asked at all: nobody but the convenor could do it.
         assert "You get back to the person yourself" in replies[0].text
         assert replies[-1].text.startswith("By when?")
-        await convenor.on_answer(staff, replies[-1].buttons[0][0].data)
+        await convenor.on_answer(staff, replies[-1].buttons[0][0].press)
     meeting = await Meeting.get(id=meeting.id)
     assert meeting.feedback_due is not None
     assert not await Attendee.filter(meeting=meeting, gives_feedback=True).exists()
@@ -132,7 +132,7 @@ async def test_notes_are_requested_only_for_meetings_whose_information_was_sent(
     sent = await _ended_meeting(staff, phones=("+46701740606",))
     sent.info_sent_at = sent.starts_at - timedelta(days=5)
     await sent.save()
-    due = await convenor.meetings_awaiting_notes(clock.now())
+    due = await notes_request.meetings_awaiting_notes(clock.now())
     assert [m.id for m in due] == [sent.id]
 
 

@@ -13,10 +13,14 @@ import pytest
 from bot.process import FlerpartProcess
 from flows.core.clock import clock
 from storage.models import (
+    ConversationState,
     Meeting,
     MeetingStatus,
+    Note,
+    NoteKind,
     OutboxMessage,
     OutboxStatus,
+    Person,
     StaffRole,
     StaffUser,
 )
@@ -242,3 +246,51 @@ async def test_the_convenor_records_that_the_person_withdrew_consent(process):
         status=OutboxStatus.SCHEDULED, person__phone="+46701740606"
     ).exists()
     chat.find_button("Record the person's consent")
+
+
+# Typed text is protected against repeats as buttons are ---------------------------------
+async def _at_the_place(chat: Chat) -> None:
+    await chat.send("/new", expect="What is the meeting for?")
+    await chat.send("We make a plan.", expect="What kind of meeting")
+    await chat.tap("Follow-up")
+    await chat.send("tomorrow 10", expect="I understood")
+    await chat.tap("Yes")
+    await chat.tap("60 min")
+
+
+async def test_a_redelivered_text_update_does_not_answer_the_next_question(process):
+    """Telegram delivers an update again when the bot did not confirm it in time: the
+    place must not become the name of the person in focus."""
+    chat = Chat(process, KARIN)
+    await _at_the_place(chat)
+    await chat.send("Room 1", expect="Who is the meeting about?")
+    assert await chat.redeliver(chat.last_update) == []
+    await chat.send("Sara", expect="Which language should Sara get messages in?")
+    assert [p.first_name for p in await Person.all()] == ["Sara"]
+    assert (await Meeting.get()).place == "Room 1"
+
+
+async def test_a_text_sent_twice_at_once_answers_one_question(process):
+    chat = Chat(process, KARIN)
+    await _at_the_place(chat)
+    new = await chat.send_twice_at_once("Room 1", expect="Who is the meeting about?")
+    assert [m["text"] for m in new if "Who is the meeting about?" in m["text"]] != []
+    assert not any("Which language" in m["text"] for m in new)
+    assert await Person.all().count() == 0
+    state = await ConversationState.get(staff_user__telegram_user_id=KARIN)
+    assert state.step == "person_name"
+
+
+async def test_decisions_typed_one_after_another_are_all_kept(process):
+    """A loop step takes every new message, even one typed before "Noted." came back."""
+    karin = await StaffUser.get(telegram_user_id=KARIN)
+    meeting = await meeting_with_attendees(MONDAY_9 - timedelta(hours=3), karin)
+    chat = Chat(process, KARIN)
+    await chat.send("/after", expect="How did the meeting go?")
+    await chat.tap("It was held")
+    await chat.tap("Skip")
+    await chat.send_twice_at_once("Sara applies for a course.", expect="Noted.")
+    await chat.send("Sara applies for a course.", expect="Noted.")
+    await chat.send("Johan books a visit.", expect="Noted.")
+    decisions = await Note.filter(meeting=meeting, kind=NoteKind.DECISION).count()
+    assert decisions == 3  # the double send counted once; the same words later again

@@ -11,9 +11,8 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.process import FlerpartProcess
-from bot.telegram.convenor_handlers import ask_for_overdue_notes
 from flows.core.clock import clock
-from flows.meetings import checklists
+from flows.meetings import checklists, notes_request
 from flows.staff.onboarding import create_invitation
 from storage.models import (
     ActionItem,
@@ -152,8 +151,9 @@ async def test_a_convenor_prepares_runs_and_closes_a_meeting(tmp_path, database_
 
         # After the planned end the bot asks by itself; the notes take a few taps.
         clock.set((new_start + timedelta(minutes=75)).astimezone(ZoneInfo("UTC")))
-        assert await ask_for_overdue_notes(process.services.telegram.bot) == 1
-        assert await ask_for_overdue_notes(process.services.telegram.bot) == 0  # asked once
+        assert await notes_request.queue_notes_requests(clock.now()) == 1
+        assert await notes_request.queue_notes_requests(clock.now()) == 0  # asked once
+        process.services.dispatcher.wake()
         await chat.wait_for("has ended")
         await chat.tap("After the meeting")
         await chat.tap("It was held")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import itertools
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -228,8 +229,6 @@ def test_no_import_cycle():
 
 # Files allowed over the line limit for now, each with the issue that splits it.
 LONG_FILES_BEING_SPLIT: set[str] = {
-    "flows/meetings/meeting_form.py",
-    "flows/participants/templates.py",
     "storage/models.py",
     "bot/local/standins/telegram_api.py",
     "bot/local/standins/twilio_api.py",
@@ -250,6 +249,7 @@ def _declared(init: Path) -> set[str]:
     """What the package's docstring says it may import ("May import: a, b, c.")."""
     doc = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8"))) or ""
     line = next((x for x in doc.split("\n\n") if x.startswith("May import:")), "")
+    line = re.sub(r"\([^)]*\)", "", line)  # "(callback data)": a note on why, not a name
     return {part.strip(" .\n") for part in line.removeprefix("May import:").split(",") if part}
 
 

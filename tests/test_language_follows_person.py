@@ -241,8 +241,8 @@ async def test_the_new_flow_stores_no_translated_text_for_the_person(db):
     karin = await StaffUser.get_or_none(telegram_user_id=KARIN) or await convenor(KARIN)
     state = await ConversationState.create(staff_user=karin)
     form = MeetingForm(karin, state, None)
-    await form.take_purpose(Answer(text=SV_PURPOSE))
-    await form.take_person_name(Answer(text="Sara"))
+    await form.take("purpose", Answer(text=SV_PURPOSE))
+    await form.take("person_name", Answer(text="Sara"))
     attendee = await Attendee.get(role=AttendeeRole.PERSON_IN_FOCUS)
     assert attendee.why == ""
     assert (await Meeting.get()).language == "sv"
@@ -310,12 +310,12 @@ async def test_editing_the_purpose_drops_the_stale_version_and_asks_again(db):
     karin = await StaffUser.get(telegram_user_id=KARIN)
     state = await ConversationState.create(staff_user=karin, draft={"editing": True})
     form = MeetingForm(karin, state, meeting)
-    outcome = await form.take_purpose(Answer(text="Vi pratar om pengar."))
+    outcome = await form.take("purpose", Answer(text="Vi pratar om pengar."))
     assert isinstance(outcome, Next) and outcome.step == "purpose_for_person"
     assert (await Meeting.get(id=meeting.id)).person_texts.get("purpose") is None
     asked = await form.ask_purpose_for_person()
     assert "Sara får meddelanden på engelska" in asked.text
-    outcome = await form.take_purpose_for_person(Answer(text="We talk about money."))
+    outcome = await form.take("purpose_for_person", Answer(text="We talk about money."))
     assert isinstance(outcome, Finish)
     stored = await Meeting.get(id=meeting.id)
     assert stored.person_texts["purpose"] == {"en": "We talk about money."}

@@ -11,8 +11,9 @@ from tortoise.migrations.api import migrate
 from tortoise.migrations.autodetector import MigrationAutodetector
 
 from flows.participants.info_page import InfoView, info_for
+from storage import outbox
 from storage.db import apply_migrations, close_database, open_database, tortoise_config
-from storage.models import InfoLink
+from storage.models import InfoLink, MessageKind, OutboxMessage
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "storage" / "migrations"
 
@@ -83,5 +84,32 @@ async def test_a_page_link_sent_before_0005_still_works_and_its_plaintext_is_gon
         assert link.attendee_id is None
         view = await info_for(token, starts - timedelta(days=1), "sv")
         assert isinstance(view, InfoView) and view.meeting_id == 7 and view.attendee_id is None
+    finally:
+        await close_database()
+
+
+async def test_an_outbox_row_from_before_0007_keeps_its_kind_and_has_no_buttons(tmp_path):
+    """0007 adds the buttons as a nullable column: a row waiting in the outbox when it
+    runs still goes out as it was, and its kind reads as a MessageKind."""
+    url = f"sqlite://{tmp_path}/old.sqlite3"
+    try:
+        await migrate(config=tortoise_config(url), target="models.0006_lang")
+    finally:
+        await connections.close_all()
+    now = datetime(2027, 3, 8, 9, 0, tzinfo=UTC).isoformat()
+    with sqlite3.connect(tmp_path / "old.sqlite3") as old:
+        old.execute(
+            "INSERT INTO outboxmessage (id, channel, kind, template, params, locale, due_at, "
+            "status, attempts, next_attempt_at, created_at, updated_at) VALUES "
+            "(9, 'sms', 'reminder', 'reminder_participant', '{}', 'sv', ?, 'scheduled', 0, ?, "
+            "?, ?)",
+            (now, now, now, now),
+        )
+    assert (await apply_migrations(url))[0] == "models.0007_outbox_buttons"
+    await open_database(url)
+    try:
+        row = await OutboxMessage.get(id=9)
+        assert row.kind == MessageKind.REMINDER and row.buttons is None
+        assert outbox.read_buttons(row.buttons) == []
     finally:
         await close_database()

@@ -79,3 +79,19 @@ async def test_stale_sending_rows_are_released_with_their_attempt_given_back(db)
     assert [r.status for r in rows] == [OutboxStatus.SCHEDULED] * 2
     assert [r.attempts for r in rows] == [0, outbox.MAX_ATTEMPTS - 1]
     assert rows[0].next_attempt_at == NOW  # keeps its place at the front
+
+
+async def test_a_renewed_claim_is_never_released_as_stale_and_an_orphan_is(db):
+    """Replicas on one database: the claims of a live dispatcher (renewed by its
+    heartbeat) stay its own however long its send takes; a dead one's go back."""
+    await make_rows(2)
+    live = await outbox.claim_due(NOW, "live", limit=1)
+    dead = await outbox.claim_due(NOW + timedelta(seconds=1), "dead", limit=1)
+    later = NOW + timedelta(minutes=5)
+    await outbox.renew_claims("live", later)
+    released = await outbox.release_stale(later, timedelta(minutes=2), alive="third")
+    assert released == 1
+    rows = {row.id: row for row in await OutboxMessage.all()}
+    assert rows[live[0].id].status is OutboxStatus.SENDING
+    assert rows[live[0].id].claimed_by == "live"
+    assert rows[dead[0].id].status is OutboxStatus.SCHEDULED

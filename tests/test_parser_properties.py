@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from flows.core.conversation import read_button, read_meeting_button
+from bot.telegram.callbacks import read_button, read_meeting_button
 from flows.core.phone import InvalidPhone, mask, to_e164
 from flows.meetings.when_parser import MAX_INPUT, Refused, WhenProblem, parse_day, parse_when
 from flows.participants import survey

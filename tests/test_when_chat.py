@@ -118,6 +118,6 @@ async def test_the_next_meeting_in_after_is_confirmed_with_the_full_date(db):
         assert "I understood: Tuesday 9 November 2027, 09:00. Is that right?" in said[-1].text
         assert (await Meeting.get(id=meeting.id)).next_meeting_at is None  # not yet
         yes = next(b for row in said[-1].buttons for b in row if b.label == "Yes")
-        await convenor_flows.on_answer(karin, yes.data)
+        await convenor_flows.on_answer(karin, yes.press)
     saved = await Meeting.get(id=meeting.id)
     assert saved.next_meeting_at == datetime(2027, 11, 9, 8, 0, tzinfo=UTC)

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from flows.core.i18n import use_locale
-from flows.meetings.meeting_form import read_when, when_confirmation, when_problem
+from flows.meetings.form_when import read_when, when_confirmation, when_problem
 from flows.meetings.when_parser import (
     Refused,
     WhenProblem,

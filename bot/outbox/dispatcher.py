@@ -51,7 +51,8 @@ from storage.models import Channel, OutboxMessage
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 5.0
-STALE_AFTER = timedelta(minutes=2)  # PostgreSQL: longer than any one send can take
+STALE_AFTER = timedelta(minutes=2)  # PostgreSQL: a claim not renewed for this long is orphaned
+HEARTBEAT_SECONDS = 30.0  # a live dispatcher renews its claims this often (< STALE_AFTER / 2)
 
 
 class DispatchRefused(RuntimeError):
@@ -107,6 +108,7 @@ class Dispatcher:
         self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._wake = {channel: asyncio.Event() for channel in senders}
         self._tasks: list[asyncio.Task[None]] = []
+        self._beat: asyncio.Task[None] | None = None
         self._lock = SqliteDispatchLock(database_url) if self.is_sqlite else None
         self._in_flight = {channel: asyncio.Semaphore(max_in_flight) for channel in senders}
         self._stopping = False
@@ -126,12 +128,19 @@ class Dispatcher:
             asyncio.create_task(self._loop(channel), name=f"dispatch-{channel.value}")
             for channel in self.senders
         ]
+        if not self.is_sqlite:  # SQLite's lock file already makes this the only dispatcher
+            self._beat = asyncio.create_task(self._heartbeat(), name="dispatch-heartbeat")
 
     async def stop(self, grace_seconds: float = 10.0) -> None:
         """Claims nothing more and lets sends under way finish (within the grace), so a
         clean stop leaves no row in `sending`."""
         self._stopping = True
         self.wake()
+        if self._beat is not None:
+            self._beat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._beat
+            self._beat = None
         if self._tasks:
             _, pending = await asyncio.wait(self._tasks, timeout=grace_seconds)
             for task in pending:
@@ -163,6 +172,17 @@ class Dispatcher:
         if released:
             log.warning("released %d message(s) interrupted while sending", released)
             self.wake()
+
+    async def _heartbeat(self) -> None:
+        """Replicas share one PostgreSQL: each releases the claims of the dead ones, and a
+        send may outlast STALE_AFTER (provider timeouts, a long rate-limited batch). The
+        renewal keeps this dispatcher's claims its own for as long as it lives."""
+        while not self._stopping:
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+            try:
+                await outbox.renew_claims(self.id, self.clock.now())
+            except Exception as error:  # the database is out: the loops report and retry
+                log.debug("heartbeat skipped: %s", error)
 
     async def _loop(self, channel: Channel) -> None:
         while not self._stopping:
@@ -276,7 +296,7 @@ class Dispatcher:
         sender = self.senders[message.channel]
         try:
             result = await sender.send(
-                decision.address, decision.text, outbox_id=message.id, buttons=None
+                decision.address, decision.text, outbox_id=message.id, buttons=decision.buttons
             )
         except RetryLater as error:
             await self._retry_or_fail(message, str(error), error.retry_after)

@@ -10,12 +10,14 @@ from typing import Protocol
 
 import aiohttp
 from aiolimiter import AsyncLimiter
-from telegram import Bot, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
+from bot.telegram.callbacks import meeting_callback
 from flows.participants.sms_parts import sms_parts
+from storage.outbox import RowButton
 
 
 def evenly_spaced(per_second: float) -> AsyncLimiter:
@@ -42,10 +44,29 @@ class Sent:
     parts: int | None = None
 
 
+Buttons = list[list[RowButton]]
+
+
 class Sender(Protocol):
-    async def send(
-        self, address: str, text: str, *, outbox_id: int, buttons: InlineKeyboardMarkup | None
-    ) -> Sent: ...
+    async def send(self, address: str, text: str, *, outbox_id: int, buttons: Buttons) -> Sent: ...
+
+
+def keyboard(buttons: Buttons) -> InlineKeyboardMarkup | None:
+    """An outbox row's buttons as Telegram's inline keyboard: the one place where their
+    callbacks are encoded (the meeting-button format the convenor's handlers read)."""
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    b.label, callback_data=meeting_callback(b.meeting_id, b.action, *b.args)
+                )
+                for b in row
+            ]
+            for row in buttons
+        ]
+    )
 
 
 # Twilio answers these for problems a retry cannot fix.
@@ -71,9 +92,8 @@ class SmsSender:
         self._callback_base = status_callback_base
         self._limiter = evenly_spaced(per_second)
 
-    async def send(
-        self, address: str, text: str, *, outbox_id: int, buttons: InlineKeyboardMarkup | None
-    ) -> Sent:
+    async def send(self, address: str, text: str, *, outbox_id: int, buttons: Buttons) -> Sent:
+        # An SMS carries no buttons: a row with buttons is meant for Telegram.
         async with self._limiter:
             try:
                 message = await self._client.messages.create_async(
@@ -115,13 +135,12 @@ class TelegramSender:
             self._chats.popitem(last=False)
         return limiter
 
-    async def send(
-        self, address: str, text: str, *, outbox_id: int, buttons: InlineKeyboardMarkup | None
-    ) -> Sent:
+    async def send(self, address: str, text: str, *, outbox_id: int, buttons: Buttons) -> Sent:
+        markup = keyboard(buttons)
         async with self._chat_limiter(address), self._overall:
             try:
                 message = await self._bot.send_message(
-                    chat_id=int(address), text=text, reply_markup=buttons
+                    chat_id=int(address), text=text, reply_markup=markup
                 )
             except RetryAfter as error:
                 wait = error.retry_after  # a timedelta: PTB_TIMEDELTA is set in bot/__init__

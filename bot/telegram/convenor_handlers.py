@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import (
     Application,
@@ -19,11 +19,14 @@ from telegram.ext import (
     filters,
 )
 
+from bot.telegram import callbacks
 from bot.telegram.staff_commands import staff_only
 from flows.core.clock import clock
+from flows.core.conversation import conversation
 from flows.core.dialog import Reply
-from flows.core.i18n import _, use_locale
-from flows.meetings import convenor
+from flows.core.flow_runner import Heard
+from flows.core.i18n import _
+from flows.meetings import convenor, notes_request
 from storage.models import StaffUser
 
 log = logging.getLogger(__name__)
@@ -36,7 +39,7 @@ def _markup(reply: Reply) -> InlineKeyboardMarkup | None:
         return None
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
+            [InlineKeyboardButton(b.label, callback_data=callbacks.encode(b)) for b in row]
             for row in reply.buttons
         ]
     )
@@ -48,10 +51,12 @@ def _text(reply: Reply) -> str:
     return reply.text[: TELEGRAM_TEXT_LIMIT - 1] + "…"
 
 
-async def show(update: Update, replies: list[Reply]) -> None:
-    """Sends the replies in order; an `edit` reply replaces the pressed message."""
+async def show(update: Update, replies: list[Reply]) -> Message | None:
+    """Sends the replies in order; an `edit` reply replaces the pressed message.
+    Returns the last message sent (None: nothing new was sent)."""
     query, chat = update.callback_query, update.effective_chat
     assert chat is not None
+    last = None
     for reply in replies:
         if reply.edit and query is not None and query.message is not None:
             try:
@@ -60,7 +65,20 @@ async def show(update: Update, replies: list[Reply]) -> None:
             except BadRequest as error:  # unchanged, or too old to edit: send it anew
                 if "not modified" in str(error).lower():
                     continue
-        await chat.send_message(_text(reply), reply_markup=_markup(reply))
+        last = await chat.send_message(_text(reply), reply_markup=_markup(reply))
+    return last
+
+
+def heard(message: Message) -> Heard:
+    return Heard(message.message_id, int(message.date.timestamp()))
+
+
+async def show_asking(update: Update, staff: StaffUser, replies: list[Reply]) -> None:
+    """Shows the replies and notes which message asks the open question, so a text
+    typed before it was seen is told from an answer to it (flows.core.flow_runner)."""
+    last = await show(update, replies)
+    if last is not None:
+        await convenor.asked(staff, heard(last))
 
 
 def wake_dispatcher(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -73,7 +91,7 @@ def wake_dispatcher(context: ContextTypes.DEFAULT_TYPE) -> None:
 def _command(flow_command):
     @staff_only
     async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE, staff: StaffUser) -> None:
-        await show(update, await flow_command(staff))
+        await show_asking(update, staff, await flow_command(staff))
         wake_dispatcher(context)
 
     return handler
@@ -82,7 +100,8 @@ def _command(flow_command):
 @staff_only
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, staff: StaffUser) -> None:
     message = update.effective_message
-    await show(update, await convenor.on_text(staff, message.text or ""))
+    replies = await convenor.on_text(staff, message.text or "", heard(message))
+    await show_asking(update, staff, replies)
     wake_dispatcher(context)
 
 
@@ -92,55 +111,42 @@ async def on_not_text(update: Update, context: ContextTypes.DEFAULT_TYPE, staff:
 
 
 async def _pressed(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, replies: list[Reply] | None
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    staff: StaffUser,
+    replies: list[Reply] | None,
 ) -> None:
     query = update.callback_query
     if replies is None:
         await query.answer(_("This button is out of date."))
         return
-    await show(update, replies)
+    await show_asking(update, staff, replies)
     wake_dispatcher(context)
     await query.answer()  # last: the spinner on the button ends when all is shown
 
 
 @staff_only
 async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, staff: StaffUser) -> None:
-    await _pressed(
-        update, context, await convenor.on_answer(staff, update.callback_query.data or "")
-    )
+    state = await conversation(staff)
+    press = callbacks.current_press(state, update.callback_query.data or "")
+    replies = None if press is None else await convenor.on_answer(staff, press)
+    await _pressed(update, context, staff, replies)
 
 
 @staff_only
 async def on_meeting_button(
     update: Update, context: ContextTypes.DEFAULT_TYPE, staff: StaffUser
 ) -> None:
-    data = update.callback_query.data or ""
-    await _pressed(update, context, await convenor.on_meeting_button(staff, data))
-
-
-async def ask_for_overdue_notes(bot: Bot) -> int:
-    """Asks each convenor for the notes of their meetings that have ended; returns how many."""
-    asked = 0
-    for meeting in await convenor.meetings_awaiting_notes(clock.now()):
-        staff = meeting.convenor
-        with use_locale(staff.language):
-            reply = await convenor.ask_for_notes(meeting)
-            if reply is None:
-                continue  # another run asked already
-            try:
-                await bot.send_message(
-                    staff.telegram_user_id, reply.text, reply_markup=_markup(reply)
-                )
-                asked += 1
-            except Exception:  # one unreachable convenor must not stop the others
-                log.warning("could not ask staff user %s for notes", staff.id, exc_info=True)
-    return asked
+    press = callbacks.decode(update.callback_query.data or "")
+    replies = None if press is None else await convenor.on_meeting_button(staff, press)
+    await _pressed(update, context, staff, replies)
 
 
 async def _ask_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    if context.application.bot_data["services"].telegram_problem is not None:
-        return  # asking marks the meeting asked: wait until the question can go out
-    await ask_for_overdue_notes(context.bot)
+    """Queues the requests for notes; they leave through the outbox (and wait there
+    while Telegram does not answer)."""
+    if await notes_request.queue_notes_requests(clock.now()):
+        wake_dispatcher(context)
 
 
 def add_convenor_handlers(application: Application) -> None:
@@ -153,8 +159,12 @@ def add_convenor_handlers(application: Application) -> None:
     }
     for name, flow_command in commands.items():
         application.add_handler(CommandHandler(name, _command(flow_command)))
-    application.add_handler(CallbackQueryHandler(on_answer, pattern=r"^v\d+:a:"))
-    application.add_handler(CallbackQueryHandler(on_meeting_button, pattern=r"^m\d+:"))
+    application.add_handler(
+        CallbackQueryHandler(on_answer, pattern=callbacks.CONVERSATION_PATTERN + "a:")
+    )
+    application.add_handler(
+        CallbackQueryHandler(on_meeting_button, pattern=callbacks.MEETING_PATTERN)
+    )
     private = filters.ChatType.PRIVATE & ~filters.UpdateType.EDITED
     application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, on_text))
     application.add_handler(MessageHandler(private & ~filters.TEXT & ~filters.COMMAND, on_not_text))

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
+from bot.telegram import callbacks
 from flows.core import conversation as conversation_flow
 from flows.core.i18n import DEFAULT, STAFF_LOCALES, _, normalise_locale, use_locale
 from flows.core.labels import LANGUAGE_NAMES
@@ -106,7 +107,8 @@ async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE, staff:
     buttons = [
         [
             InlineKeyboardButton(
-                LANGUAGE_NAMES[code], callback_data=conversation_flow.button(state, "lang", code)
+                LANGUAGE_NAMES[code],
+                callback_data=callbacks.conversation_callback(state.version, "lang", code),
             )
         ]
         for code in STAFF_LOCALES
@@ -122,7 +124,7 @@ async def on_language_chosen(
 ) -> None:
     query = update.callback_query
     state = await conversation_flow.conversation(staff)
-    pressed = conversation_flow.read_button(state, query.data or "")
+    pressed = callbacks.read_button(state, query.data or "")
     if (
         pressed is None
         or pressed[0] != "lang"
@@ -156,7 +158,9 @@ def add_staff_handlers(application: Application) -> None:
     application.add_handler(CommandHandler("help", on_help))
     application.add_handler(CommandHandler("language", on_language))
     application.add_handler(CommandHandler("cancel", on_cancel))
-    application.add_handler(CallbackQueryHandler(on_language_chosen, pattern=r"^v\d+:lang:"))
+    application.add_handler(
+        CallbackQueryHandler(on_language_chosen, pattern=callbacks.CONVERSATION_PATTERN + "lang:")
+    )
 
 
 def add_fallback_handlers(application: Application) -> None:

@@ -20,6 +20,7 @@ from storage.models import (
     Consent,
     InboundMessage,
     InfoLink,
+    MessageKind,
     OutboxMessage,
     OutboxStatus,
     OutcomeAnswer,
@@ -194,7 +195,7 @@ async def anonymise_person(person: Person, now: datetime, reason: str) -> dict[s
 async def _clear_alerts_about(person: Person, reason: str) -> int:
     """Convenor alerts quote the person (a forwarded reply, a wish): those go too."""
     meeting_ids = await Attendee.filter(person=person).values_list("meeting_id", flat=True)
-    alerts = await OutboxMessage.filter(meeting_id__in=list(meeting_ids), kind="alert")
+    alerts = await OutboxMessage.filter(meeting_id__in=list(meeting_ids), kind=MessageKind.ALERT)
     about = [a.id for a in alerts if (a.params or {}).get("person_id") == person.id]
     if not about:
         return 0

@@ -60,6 +60,12 @@ def _(message: str, **params: object) -> str:
     return text.format(**params) if params else text
 
 
+def N_(message: str) -> str:
+    """Marks a msgid for the catalogs without translating it: for text stored as data and
+    translated later, in its reader's language (an outbox row's button labels)."""
+    return message
+
+
 def ngettext(singular: str, plural: str, n: int, **params: object) -> str:
     text = translations(_current.get()).ngettext(singular, plural, n)
     return text.format(n=n, **params)

@@ -21,6 +21,7 @@ from storage.models import (
     AttendeeResponse,
     AttendeeRole,
     MeetingStatus,
+    MessageKind,
     OutboxStatus,
     SurveyAnswer,
     SurveyStatus,
@@ -95,7 +96,7 @@ def _queries(scope: Scope, now: datetime, today: date) -> dict[Concern, _Query]:
     failed_info = recent.filter(
         starts_at__gte=now,
         status__in=_OPEN,
-        outbox__kind="info",
+        outbox__kind=MessageKind.INFO,
         outbox__status=OutboxStatus.FAILED,
         outbox__person_id__isnull=False,
     ).values("id")

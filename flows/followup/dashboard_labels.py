@@ -7,7 +7,14 @@ from __future__ import annotations
 
 from flows.core.i18n import _, ngettext
 from flows.followup.attention import Concern
-from storage.models import ActionStatus, AttendeeResponse, NoteKind, OutboxStatus, TickState
+from storage.models import (
+    ActionStatus,
+    AttendeeResponse,
+    MessageKind,
+    NoteKind,
+    OutboxStatus,
+    TickState,
+)
 
 
 def concern(value: Concern, n: int) -> str:
@@ -63,13 +70,17 @@ def message_status(value: OutboxStatus | str) -> str:
 
 def message_kind(kind: str) -> str:
     return {
-        "info": _("Information"),
-        "reminder": _("Reminder"),
-        "survey": _("Survey"),
-        "follow_up": _("Follow-up duty"),
-        "alert": _("Alert to the convenor"),
-        "change": _("Change notice"),
-        "digest": _("Daily digest"),
+        MessageKind.INFO: _("Information"),
+        MessageKind.REMINDER: _("Reminder"),
+        MessageKind.SURVEY: _("Survey"),
+        MessageKind.FOLLOW_UP: _("Follow-up duty"),
+        MessageKind.ALERT: _("Alert to the convenor"),
+        MessageKind.CHANGE: _("Change notice"),
+        MessageKind.CANCEL: _("Cancellation notice"),
+        MessageKind.SUMMARY: _("Summary after the meeting"),
+        MessageKind.NOTES_REQUEST: _("Request for the notes"),
+        MessageKind.DIGEST: _("Daily digest"),
+        MessageKind.OUTCOME: _("Question about what the person does now"),
     }.get(kind, _("Message"))
 
 

@@ -15,7 +15,7 @@ from flows.followup.attention import attention
 from flows.followup.attention_text import summary
 from flows.outbox.schedule import is_working_day
 from flows.staff.scope import for_staff
-from storage.models import Channel, OutboxMessage, StaffRole, StaffUser
+from storage.models import Channel, MessageKind, OutboxMessage, StaffRole, StaffUser
 
 DIGEST_AT = time(8, 0)
 
@@ -45,7 +45,7 @@ async def queue_digests(now: datetime, tz: ZoneInfo, dashboard_url: str) -> int:
             defaults={
                 "staff_user": coordinator,
                 "channel": Channel.TELEGRAM,
-                "kind": "digest",
+                "kind": MessageKind.DIGEST,
                 "template": "plain_text",
                 "params": {"text": text},
                 "locale": coordinator.language,

@@ -16,6 +16,7 @@ from storage.models import (
     AttendeeResponse,
     AttendeeRole,
     MeetingStatus,
+    MessageKind,
     OutboxMessage,
     OutboxStatus,
     SurveyAnswer,
@@ -109,7 +110,7 @@ async def _month(scope: Scope, first: date, tz: ZoneInfo) -> Month:
         month.answers.setdefault(row["question"], {})[row["value"]] = row["n"]
     month.answered = sum(month.answers.get("knew_why", {}).values())
     month.sent = await OutboxMessage.filter(
-        kind="survey",
+        kind=MessageKind.SURVEY,
         person_id__isnull=False,
         status__in=(OutboxStatus.SENT, OutboxStatus.DELIVERED),
         **meetings,

@@ -9,20 +9,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from tortoise.expressions import F
 from tortoise.queryset import QuerySet
+from tortoise.transactions import in_transaction
 
 from flows.care.consent import withdraw_contact_consent
-from flows.core import links
+from flows.core import flow_runner, links
 from flows.core.clock import clock
-from flows.core.conversation import conversation, read_button, read_meeting_button
-from flows.core.dialog import Again, Answer, Finish, Next, Outcome, Reply, StepFlow
+from flows.core.dialog import Answer, Next, Press, Reply, StepFlow
+from flows.core.flow_runner import Heard
 from flows.core.i18n import _, ngettext
 from flows.core.text_clean import clean
 from flows.meetings import meeting_card, meeting_changes
 from flows.meetings.checklists import item as checklist_item
-from flows.meetings.meeting_close import CloseForm, ask_after_due
-from flows.meetings.meeting_form import EDITABLE, MeetingForm, record_contact_consent
+from flows.meetings.form_base import record_contact_consent
+from flows.meetings.meeting_close import CloseForm
+from flows.meetings.meeting_form import EDITABLE, MeetingForm
 from flows.meetings.meeting_words import moment_text
 from flows.outbox.campaign import cancel_reminders
 from flows.participants import participant_link
@@ -31,7 +32,6 @@ from storage.models import (
     AttendeeResponse,
     AttendeeRole,
     ChecklistTick,
-    ConversationState,
     Meeting,
     MeetingStatus,
     StaffRole,
@@ -48,64 +48,29 @@ CAN_PREPARE = (StaffRole.CONVENOR, StaffRole.ADMIN)
 async def _begin(
     staff: StaffUser, flow: type[StepFlow], meeting: Meeting | None, step: str, draft: dict
 ) -> list[Reply]:
-    state = await conversation(staff)
-    await ConversationState.filter(id=state.id).update(
-        flow=flow.name,
-        step=step,
-        draft=draft,
-        meeting_id=meeting.id if meeting else None,
-        version=F("version") + 1,
-    )
-    await state.refresh_from_db()
-    return [await flow(staff, state, meeting).ask(step)]
+    return await flow_runner.begin(staff, flow, meeting, step, draft)
 
 
-async def _current(staff: StaffUser) -> tuple[ConversationState, StepFlow | None]:
-    state = await conversation(staff)
-    flow = FLOWS.get(state.flow or "")
-    if flow is None or state.step is None:
-        return state, None
-    meeting = await Meeting.get_or_none(id=state.meeting_id) if state.meeting_id else None
-    return state, flow(staff, state, meeting)
-
-
-async def _apply(state: ConversationState, flow: StepFlow, outcome: Outcome) -> list[Reply]:
-    if isinstance(outcome, Again):
-        # Save the draft: a partly valid answer may have been kept.
-        await ConversationState.filter(id=state.id).update(draft=flow.draft)
-        return [Reply(outcome.problem), await flow.ask(state.step or flow.first_step)]
-    meeting_id = flow.meeting.id if flow.meeting else None
-    if isinstance(outcome, Next):
-        await ConversationState.filter(id=state.id).update(
-            step=outcome.step, draft=flow.draft, meeting_id=meeting_id, version=F("version") + 1
-        )
-        await state.refresh_from_db()
-        flow.state = state
-        return [*outcome.said, await flow.ask(outcome.step)]
-    assert isinstance(outcome, Finish)
-    finished = await flow.finished()
-    await ConversationState.filter(id=state.id).update(
-        flow=None, step=None, draft={}, meeting_id=None, version=F("version") + 1
-    )
-    return [*outcome.said, *finished]
-
-
-async def on_text(staff: StaffUser, text: str) -> list[Reply]:
-    state, flow = await _current(staff)
-    if flow is None:
+async def on_text(staff: StaffUser, text: str, heard: Heard | None = None) -> list[Reply]:
+    """Typed text; `heard` (the message's place in the chat) tells a repeat from a new one."""
+    answer = Answer(text=clean(text))
+    replies = await flow_runner.answer(staff, FLOWS, answer, heard=heard)
+    if replies is None:
         return [Reply(_("I am not asking anything right now. Send /help to see what you can do."))]
-    return await _apply(state, flow, await flow.take(state.step or "", Answer(text=clean(text))))
+    return replies
 
 
-async def on_answer(staff: StaffUser, data: str) -> list[Reply] | None:
+async def on_answer(staff: StaffUser, press: Press) -> list[Reply] | None:
     """A press on a step's button; None when it is not the current step's."""
-    state, flow = await _current(staff)
-    pressed = read_button(state, data)
-    if flow is None or pressed is None or pressed[0] != "a" or len(pressed[1]) != 1:
+    if press.action != "a" or len(press.args) != 1 or press.version is None:
         return None
-    return await _apply(
-        state, flow, await flow.take(state.step or "", Answer(choice=pressed[1][0]))
-    )
+    answer = Answer(choice=press.args[0])
+    return await flow_runner.answer(staff, FLOWS, answer, version=press.version)
+
+
+async def asked(staff: StaffUser, question: Heard) -> None:
+    """The channel showed the replies; the last one is the open question."""
+    await flow_runner.asked(staff, question)
 
 
 # Commands ---------------------------------------------------------------
@@ -116,18 +81,22 @@ def _own_open_meetings(staff: StaffUser) -> QuerySet[Meeting]:
 async def new(staff: StaffUser) -> list[Reply]:
     if staff.role not in CAN_PREPARE:
         return [Reply(_("Only convenors prepare meetings. Send /meetings to see your team's."))]
-    state, flow = await _current(staff)
-    if isinstance(flow, MeetingForm) and not flow.editing and flow.meeting is not None:
-        # A draft is under way: ask before dropping it, never restart silently.
-        if state.step != "restart":
-            flow.draft["resume_step"] = state.step
-        return await _apply(state, flow, Next("restart"))
+    try:
+        async with in_transaction():
+            state, flow = await flow_runner.current(staff, FLOWS)
+            if isinstance(flow, MeetingForm) and not flow.editing and flow.meeting is not None:
+                # A draft is under way: ask before dropping it, never restart silently.
+                if state.step != "restart":
+                    flow.draft["resume_step"] = state.step
+                return await flow_runner.apply(state, flow, Next("restart"))
+    except flow_runner.Raced:  # another update moved the conversation just now
+        return await prep(staff)
     return await _begin(staff, MeetingForm, None, MeetingForm.first_step, {})
 
 
 async def prep(staff: StaffUser) -> list[Reply]:
     """Resumes where the convenor left off: the open question, else the checklist."""
-    state, flow = await _current(staff)
+    state, flow = await flow_runner.current(staff, FLOWS)
     if flow is not None:
         return [Reply(_("Where we left off:")), await flow.ask(state.step or flow.first_step)]
     meeting = await _own_open_meetings(staff).order_by("-updated_at").first()
@@ -188,16 +157,14 @@ async def meetings(staff: StaffUser) -> list[Reply]:
 
 
 # The meeting's own buttons ------------------------------------------------
-async def on_meeting_button(staff: StaffUser, data: str) -> list[Reply] | None:
-    parsed = read_meeting_button(data)
-    if parsed is None:
+async def on_meeting_button(staff: StaffUser, press: Press) -> list[Reply] | None:
+    if press.meeting_id is None:
         return None
-    meeting_id, action, args = parsed
-    meeting = await Meeting.get_or_none(id=meeting_id, convenor=staff)
+    meeting = await Meeting.get_or_none(id=press.meeting_id, convenor=staff)
     if meeting is None:
         return None  # not this user's meeting (or gone): no hint which
-    handler = ACTIONS.get(action)
-    return await handler(staff, meeting, args) if handler else None
+    handler = ACTIONS.get(press.action)
+    return await handler(staff, meeting, list(press.args)) if handler else None
 
 
 async def _card(staff: StaffUser, meeting: Meeting, args: list[str]) -> list[Reply] | None:
@@ -366,34 +333,3 @@ ACTIONS = {
     "consent": _consent,
     "absent": _absent,
 }
-
-
-# The bot asks by itself -----------------------------------------------------
-async def meetings_awaiting_notes(now: datetime) -> list[Meeting]:
-    """Meetings whose planned end has passed and whose convenor was not asked yet."""
-    candidates = await Meeting.filter(
-        status__in=OPEN,
-        ends_at__lte=now,
-        after_asked_at=None,
-        info_sent_at__isnull=False,
-        convenor_id__isnull=False,
-    ).prefetch_related("convenor")
-    return [m for m in candidates if ask_after_due(m, now)]
-
-
-async def ask_for_notes(meeting: Meeting) -> Reply | None:
-    """The question, once: two runs at the same moment (the minute job and the
-    simulator's clock) race for the row, and only the one that marks it asks."""
-    marked = await Meeting.filter(id=meeting.id, after_asked_at=None).update(
-        after_asked_at=clock.now()
-    )
-    if not marked:
-        return None
-    return Reply(
-        _(
-            "The meeting {id} has ended. How did it go? Take two minutes for the notes "
-            "while you remember.",
-            id=meeting.id,
-        ),
-        [[meeting_card.meeting_action(meeting, _("📝 After the meeting"), "after")]],
-    )

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from flows.core import labels, own_words
-from flows.core.conversation import meeting_button
-from flows.core.dialog import Button, Reply
+from flows.core.dialog import Button, Press, Reply
 from flows.core.i18n import _, current_locale, ngettext
 from flows.meetings import checklists
 from flows.meetings.meeting_words import caution_lines, moment_text
@@ -43,7 +42,7 @@ async def progress_line(meeting: Meeting, checklist: Checklist) -> str:
 
 
 def meeting_action(meeting: Meeting, label: str, action: str, *args: str) -> Button:
-    return Button(label, meeting_button(meeting.id, action, *args))
+    return Button(label, Press(action, args, meeting_id=meeting.id))
 
 
 async def _attendee_lines(meeting: Meeting) -> list[str]:

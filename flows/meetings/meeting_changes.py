@@ -21,6 +21,7 @@ from storage.models import (
     AuditEvent,
     Meeting,
     MeetingStatus,
+    MessageKind,
     OutboxMessage,
     OutboxStatus,
     StaffUser,
@@ -62,7 +63,7 @@ async def send_information(meeting: Meeting, staff: StaffUser, now: datetime) ->
 async def _informed(meeting: Meeting) -> set[int]:
     """Attendees whose information has left (or is leaving) the outbox."""
     rows = await OutboxMessage.filter(
-        meeting=meeting, kind="info", status__in=_REACHED
+        meeting=meeting, kind=MessageKind.INFO, status__in=_REACHED
     ).values_list("params", flat=True)
     return {row["attendee_id"] for row in rows if row and "attendee_id" in row}
 
@@ -81,11 +82,15 @@ async def after_edit(meeting: Meeting, staff: StaffUser, field: str, now: dateti
         return 0
     informed = await _informed(meeting)
     everyone = set(await Attendee.filter(meeting=meeting).values_list("id", flat=True))
-    created, _ = await campaign.schedule_notice(meeting, now, "change", _version(meeting), informed)
+    created, _ = await campaign.schedule_notice(
+        meeting, now, MessageKind.CHANGE, _version(meeting), informed
+    )
     # The not yet informed get the information with the new facts (and no notice).
     info = campaign.plan_information(meeting, await campaign.meeting_attendees(meeting), now)
     await campaign.sync_kind(
-        meeting, "info", [p for p in info if p.params["attendee_id"] in everyone - informed]
+        meeting,
+        MessageKind.INFO,
+        [p for p in info if p.params["attendee_id"] in everyone - informed],
     )
     await campaign.schedule_reminders(meeting)
     return created
@@ -102,5 +107,5 @@ async def cancel(meeting: Meeting, staff: StaffUser, now: datetime) -> int:
     await _audit(staff, "cancel", meeting)
     if meeting.starts_at is None or meeting.starts_at <= now:
         return 0
-    created, _ = await campaign.schedule_notice(meeting, now, "cancel", "1", informed)
+    created, _ = await campaign.schedule_notice(meeting, now, MessageKind.CANCEL, "1", informed)
     return created

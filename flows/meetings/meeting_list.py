@@ -24,6 +24,7 @@ from storage.models import (
     Checklist,
     ChecklistTick,
     MeetingStatus,
+    MessageKind,
     OutboxMessage,
     SurveyAnswer,
     SurveyStatus,
@@ -140,7 +141,9 @@ async def _add_status(rows: list[Row]) -> None:
     await _add_preparation(by_id, ids)
     messages = (
         await OutboxMessage.filter(
-            meeting_id__in=ids, kind__in=("info", "survey"), person_id__isnull=False
+            meeting_id__in=ids,
+            kind__in=(MessageKind.INFO, MessageKind.SURVEY),
+            person_id__isnull=False,
         )
         .group_by("meeting_id", "kind", "status")
         .annotate(n=Count("id"))
@@ -148,7 +151,7 @@ async def _add_status(rows: list[Row]) -> None:
     )
     for m in messages:
         row = by_id[m["meeting_id"]]
-        if m["kind"] == "info":
+        if m["kind"] == MessageKind.INFO:
             row.info[str(m["status"])] = row.info.get(str(m["status"]), 0) + m["n"]
         elif str(m["status"]) in _REACHED:
             row.survey_sent += m["n"]

@@ -35,6 +35,7 @@ from storage.models import (
     ConsentKind,
     Meeting,
     MeetingStatus,
+    MessageKind,
     OutboxMessage,
     OutboxStatus,
     Person,
@@ -59,7 +60,7 @@ class Planned:
     """One message the meeting needs, before it is a row."""
 
     dedupe_key: str
-    kind: str
+    kind: MessageKind
     template: str
     due_at: datetime
     expires_at: datetime | None
@@ -143,7 +144,7 @@ def plan_reminders(
             planned.append(
                 Planned(
                     dedupe_key=f"{event.key}:m{meeting.id}:a{attendee.id}:{stamp}",
-                    kind="reminder",
+                    kind=MessageKind.REMINDER,
                     template="reminder_participant" if participant else "reminder_staff",
                     due_at=due,
                     expires_at=meeting.starts_at,  # never after the meeting started
@@ -168,7 +169,7 @@ def plan_information(meeting: Meeting, attendees: list[Attendee], now: datetime)
             Planned(
                 # The meeting time is in the key: a moved meeting is news worth sending.
                 dedupe_key=f"info:m{meeting.id}:a{attendee.id}:{stamp}",
-                kind="info",
+                kind=MessageKind.INFO,
                 template="invitation_staff" if staff else "info_participant",
                 due_at=due,
                 expires_at=meeting.starts_at,
@@ -180,7 +181,7 @@ def plan_information(meeting: Meeting, attendees: list[Attendee], now: datetime)
 
 
 def plan_notice(
-    meeting: Meeting, attendees: list[Attendee], now: datetime, kind: str, version: str
+    meeting: Meeting, attendees: list[Attendee], now: datetime, kind: MessageKind, version: str
 ) -> list[Planned]:
     """A one-off notice to each attendee ('change', 'cancel', 'summary'); `version`
     names what it reports, so a later change supersedes a pending earlier one."""
@@ -195,7 +196,7 @@ def plan_notice(
                 template=NOTICE_TEMPLATES[kind],
                 due_at=due,
                 # News about a meeting is stale once it starts; a summary is not.
-                expires_at=meeting.starts_at if kind != "summary" else None,
+                expires_at=meeting.starts_at if kind != MessageKind.SUMMARY else None,
                 to=to,
                 params={"attendee_id": attendee.id},
             )
@@ -204,9 +205,9 @@ def plan_notice(
 
 
 NOTICE_TEMPLATES = {
-    "change": "meeting_changed",
-    "cancel": "meeting_cancelled",
-    "summary": "after_summary",
+    MessageKind.CHANGE: "meeting_changed",
+    MessageKind.CANCEL: "meeting_cancelled",
+    MessageKind.SUMMARY: "after_summary",
 }
 
 
@@ -223,7 +224,7 @@ def plan_survey(meeting: Meeting, attendees: list[Attendee]) -> list[Planned]:
         planned.append(
             Planned(
                 dedupe_key=f"survey:m{meeting.id}:a{attendee.id}",
-                kind="survey",
+                kind=MessageKind.SURVEY,
                 template="survey_start",
                 due_at=due,
                 expires_at=due + timedelta(days=3),  # an unanswered survey closes then
@@ -252,7 +253,7 @@ def plan_follow_up(
             planned.append(
                 Planned(
                     dedupe_key=f"{key}:s{staff_id}:{day.isoformat()}",
-                    kind="follow_up",
+                    kind=MessageKind.FOLLOW_UP,
                     template=template,
                     due_at=due,
                     expires_at=None,
@@ -278,7 +279,7 @@ def plan_follow_up(
     return planned
 
 
-async def sync_kind(meeting: Meeting, kind: str, planned: list[Planned]) -> tuple[int, int]:
+async def sync_kind(meeting: Meeting, kind: MessageKind, planned: list[Planned]) -> tuple[int, int]:
     """Makes the pending rows of one kind match the plan; (created, cancelled)."""
     wanted = {p.dedupe_key: p for p in planned}
     async with in_transaction():
@@ -331,7 +332,7 @@ async def schedule_reminders(meeting: Meeting) -> tuple[int, int]:
     events = team_reminders(await meeting.team)
     return await sync_kind(
         meeting,
-        "reminder",
+        MessageKind.REMINDER,
         plan_reminders(meeting, await meeting_attendees(meeting), events, clock.now()),
     )
 
@@ -346,7 +347,7 @@ async def cancel_reminders(attendee: Attendee) -> int:
     )
     return await OutboxMessage.filter(
         meeting_id=attendee.meeting_id,
-        kind="reminder",
+        kind=MessageKind.REMINDER,
         status=OutboxStatus.SCHEDULED,
         **recipient,
     ).update(status=OutboxStatus.CANCELLED, last_error="declined")
@@ -357,7 +358,7 @@ async def restore_reminders(attendee: Attendee, now: datetime) -> int:
     return await OutboxMessage.filter(
         meeting_id=attendee.meeting_id,
         person_id=attendee.person_id,
-        kind="reminder",
+        kind=MessageKind.REMINDER,
         status=OutboxStatus.CANCELLED,
         last_error="declined",
         due_at__gt=now,
@@ -367,13 +368,13 @@ async def restore_reminders(attendee: Attendee, now: datetime) -> int:
 async def schedule_information(meeting: Meeting, now: datetime) -> tuple[int, int]:
     """Sends the information now (the convenor pressed send); again after a move."""
     return await sync_kind(
-        meeting, "info", plan_information(meeting, await meeting_attendees(meeting), now)
+        meeting, MessageKind.INFO, plan_information(meeting, await meeting_attendees(meeting), now)
     )
 
 
 async def schedule_survey(meeting: Meeting) -> tuple[int, int]:
     return await sync_kind(
-        meeting, "survey", plan_survey(meeting, await meeting_attendees(meeting))
+        meeting, MessageKind.SURVEY, plan_survey(meeting, await meeting_attendees(meeting))
     )
 
 
@@ -381,12 +382,14 @@ async def schedule_follow_up(meeting: Meeting) -> tuple[int, int]:
     await meeting.fetch_related("convenor")
     items = await ActionItem.filter(meeting=meeting)
     return await sync_kind(
-        meeting, "follow_up", plan_follow_up(meeting, await meeting_attendees(meeting), items)
+        meeting,
+        MessageKind.FOLLOW_UP,
+        plan_follow_up(meeting, await meeting_attendees(meeting), items),
     )
 
 
 async def schedule_notice(
-    meeting: Meeting, now: datetime, kind: str, version: str, attendee_ids: set[int]
+    meeting: Meeting, now: datetime, kind: MessageKind, version: str, attendee_ids: set[int]
 ) -> tuple[int, int]:
     """The notice to the given attendees; pending notices of the same kind with another
     version are cancelled (superseded)."""

@@ -28,6 +28,7 @@ from storage.models import (
     ConsentKind,
     Meeting,
     MeetingStatus,
+    MessageKind,
     OutboxMessage,
     OutboxStatus,
     OutcomeAnswer,
@@ -37,7 +38,7 @@ from storage.models import (
 )
 
 DEFAULT_DAYS = 90
-KIND = "outcome"
+KIND = MessageKind.OUTCOME
 TEMPLATE = "outcome_question"
 OPEN_DAYS = 3  # as the survey
 ASK_AT = time(10, 0)

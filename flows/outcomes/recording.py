@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from flows.core.clock import clock
-from flows.core.dialog import Button, Next, Outcome, Reply, need_button
+from flows.core.dialog import Button, Reply
 from flows.core.i18n import _
 from flows.outcomes import followup, ladder
 from storage.models import (
@@ -23,7 +23,7 @@ from storage.models import (
 )
 
 NOT_ASSESSED = "none"
-PHASE = "ladder"  # in the flow's draft: "consent" once the step is recorded
+STEP_CHOICES = (*(str(step) for step in ladder.STEPS), NOT_ASSESSED)
 
 
 async def record(
@@ -80,39 +80,28 @@ async def take_convenor_answer(meeting: Meeting, staff: StaffUser, choice: str |
     return True
 
 
-# `/after`'s one added step, in two phases: the step, then (when it is not recorded yet
-# and the person can be reached) the consent to the outcome question months later.
-async def ask(meeting: Meeting, draft: dict, option: Callable[[str, str], Button]) -> Reply:
+async def consent_wanted(meeting: Meeting) -> bool:
+    """Ask for the consent to the outcome question: once, when the person can be reached."""
+    return await _person(meeting) is not None
+
+
+async def consent_question(meeting: Meeting, option: Callable[[str, str], Button]) -> Reply:
     person = await _person(meeting)
-    if draft.get(PHASE) != "consent" or person is None:
-        return await convenor_question(meeting, option)
+    name = person.first_name if person else "?"
     return Reply(
         _(
             "One more thing: may we send {name} one short question in a few months, to ask "
             "what they do then? Please ask {name}.",
-            name=person.first_name,
+            name=name,
         ),
-        [[option(_("Yes, {name} agrees", name=person.first_name), "yes")], [option(_("No"), "no")]],
+        [[option(_("Yes, {name} agrees", name=name), "yes")], [option(_("No"), "no")]],
     )
 
 
-async def take(
-    meeting: Meeting, staff: StaffUser, draft: dict, choice: str | None, then: str
-) -> Outcome:
-    if draft.get(PHASE) == "consent":
-        if choice not in ("yes", "no"):
-            return need_button()
-        draft.pop(PHASE, None)
-        person = await _person(meeting)
-        if choice == "yes" and person is not None:
-            await followup.record_consent(person, staff, clock.now())
-        return Next(then)
-    if not await take_convenor_answer(meeting, staff, choice):
-        return need_button()
-    if await _person(meeting) is None:
-        return Next(then)
-    draft[PHASE] = "consent"
-    return Next("ladder_step")
+async def take_consent(meeting: Meeting, staff: StaffUser, choice: str | None) -> None:
+    person = await _person(meeting)
+    if choice == "yes" and person is not None:
+        await followup.record_consent(person, staff, clock.now())
 
 
 async def _person(meeting: Meeting) -> Person | None:

@@ -5,12 +5,13 @@ What goes into the outbox, and when, is `flows.outbox.campaign`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from tortoise.transactions import in_transaction
 
+from flows.core.i18n import _, use_locale
 from flows.outbox.delivery import OPTED_OUT_ERROR, honour_provider_opt_out
 from flows.outbox.schedule import QuietHours
 from flows.participants import templates
@@ -21,20 +22,29 @@ from storage.models import (
     Attendee,
     AttendeeResponse,
     Channel,
+    Meeting,
     MeetingStatus,
+    MessageKind,
     OutboxMessage,
     OutboxStatus,
     Person,
 )
+from storage.outbox import RowButton
 
 QUIET_HOURS = QuietHours()
 _CLOSED = (MeetingStatus.CANCELLED, MeetingStatus.MOVED)
+_STALE_WHEN_CLOSED = (MessageKind.REMINDER, MessageKind.INFO, MessageKind.CHANGE)
+_AWAITING_NOTES = (MeetingStatus.DRAFT, MeetingStatus.PLANNED)
+# Staff news about a message: its own failure is no news for the convenor.
+_NO_FAILURE_ALERT = (MessageKind.ALERT, MessageKind.NOTES_REQUEST, MessageKind.DIGEST)
 
 
 @dataclass(frozen=True)
 class Composed:
     address: str
     text: str
+    # Rows of buttons with their labels in the recipient's language (Telegram only).
+    buttons: list[list[RowButton]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -61,10 +71,12 @@ async def _declined(message: OutboxMessage) -> bool:
 async def compose(message: OutboxMessage, now: datetime) -> Composed | Skip | Defer:
     """Decides, at the last moment, whether and what to send."""
     meeting = await message.meeting if message.meeting_id else None
-    stale_kind = message.kind in ("reminder", "info", "change")
+    stale_kind = message.kind in _STALE_WHEN_CLOSED
     if meeting is not None and meeting.status in _CLOSED and stale_kind:
         return Skip(OutboxStatus.CANCELLED, f"meeting {meeting.status.value}")
-    if message.kind == "follow_up" and await _duty_done(message):
+    if message.kind == MessageKind.NOTES_REQUEST and not _awaits_notes(meeting):
+        return Skip(OutboxStatus.CANCELLED, "the notes were written, or the meeting moved")
+    if message.kind == MessageKind.FOLLOW_UP and await _duty_done(message):
         return Skip(OutboxStatus.CANCELLED, "already done")
     if message.expires_at is not None and now >= message.expires_at:
         return Skip(OutboxStatus.EXPIRED, "its moment passed")
@@ -73,7 +85,7 @@ async def compose(message: OutboxMessage, now: datetime) -> Composed | Skip | De
         person = await message.person
         if person.opted_out:
             return Skip(OutboxStatus.CANCELLED, "the person opted out")
-        if message.kind == "reminder" and await _declined(message):
+        if message.kind == MessageKind.REMINDER and await _declined(message):
             return Skip(OutboxStatus.CANCELLED, "the person said no")
         if message.channel is Channel.SMS:
             address = person.phone
@@ -97,7 +109,27 @@ async def compose(message: OutboxMessage, now: datetime) -> Composed | Skip | De
     if not address:
         return Skip(OutboxStatus.CANCELLED, "no way to reach the recipient")
     text = await templates.render(message, meeting)
-    return Composed(address, text)
+    return Composed(address, text, _buttons(message))
+
+
+def _buttons(message: OutboxMessage) -> list[list[RowButton]]:
+    """The row's buttons, their labels in the recipient's language."""
+    with use_locale(message.locale):
+        return [
+            [replace(button, label=_(button.label)) for button in row]
+            for row in outbox.read_buttons(message.buttons)
+        ]
+
+
+def _awaits_notes(meeting: Meeting | None) -> bool:
+    """The request for notes still has a point: the meeting is neither closed nor moved
+    after it was asked (a move clears `after_asked_at`; the new end asks again)."""
+    return (
+        meeting is not None
+        and meeting.status in _AWAITING_NOTES
+        and meeting.closed_at is None
+        and meeting.after_asked_at is not None
+    )
 
 
 async def _duty_done(message: OutboxMessage) -> bool:
@@ -110,7 +142,7 @@ async def _duty_done(message: OutboxMessage) -> bool:
 
 async def notify_convenor_of_failure(message: OutboxMessage, reason: str, now: datetime) -> None:
     """A failed message is news for the meeting's convenor, at once, by Telegram."""
-    if message.meeting_id is None or message.kind == "alert":
+    if message.meeting_id is None or message.kind in _NO_FAILURE_ALERT:
         return
     meeting = await message.meeting
     if meeting.convenor_id is None:
@@ -122,7 +154,7 @@ async def notify_convenor_of_failure(message: OutboxMessage, reason: str, now: d
             "meeting": meeting,
             "staff_user_id": convenor.id,
             "channel": Channel.TELEGRAM,
-            "kind": "alert",
+            "kind": MessageKind.ALERT,
             "template": "alert_failed",
             "params": {"failed_id": message.id, "reason": reason[:200]},
             "locale": convenor.language,

@@ -25,6 +25,7 @@ from flows.participants.keywords import Keyword, keyword, normalise
 from storage.models import (
     Attendee,
     Meeting,
+    MessageKind,
     OutboxMessage,
     OutboxStatus,
     Person,
@@ -90,7 +91,7 @@ async def open_question(person: Person, now: datetime) -> Open | None:
     sent = (
         await OutboxMessage.filter(
             person=person,
-            kind="survey",
+            kind=MessageKind.SURVEY,
             status__in=(OutboxStatus.SENT, OutboxStatus.DELIVERED),
             expires_at__gt=now,
         )
@@ -187,7 +188,9 @@ async def _ask(
     """The row for an asked question (question 1: asked by the survey message itself)."""
     asked_at = now
     if sent:
-        message = await OutboxMessage.filter(meeting=meeting, person=person, kind="survey").first()
+        message = await OutboxMessage.filter(
+            meeting=meeting, person=person, kind=MessageKind.SURVEY
+        ).first()
         asked_at = message.sent_at if message and message.sent_at else now
     row, _created = await SurveyAnswer.get_or_create(
         meeting=meeting,
@@ -248,7 +251,7 @@ async def expire(now: datetime) -> int:
     late_survey = await SurveyAnswer.filter(
         status=SurveyStatus.OPEN,
         question__not=WISH.key,
-        meeting__outbox__kind="survey",
+        meeting__outbox__kind=MessageKind.SURVEY,
         meeting__outbox__expires_at__lte=now,
     ).values_list("id", flat=True)
     late_wish = await SurveyAnswer.filter(

@@ -6,7 +6,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0006_lang')]
+    dependencies = [('models', '0007_outbox_buttons')]
 
     initial = False
 

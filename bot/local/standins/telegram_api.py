@@ -35,6 +35,7 @@ _STRING_FIELDS = {
     "name",
 }
 MAX_TEXT = 4096
+_MESSAGE_IDS: dict[int, itertools.count] = {}  # per chat, shared by every stand-in
 
 
 class ApiError(Exception):
@@ -88,7 +89,6 @@ class TelegramStandIn:
         self._users: dict[int, dict] = {}
         self._chats: dict[int, list[dict]] = {}  # stored messages, in order
         self._bot_sent: dict[int, int] = {}  # all-time count of bot messages per chat
-        self._next_message_id: dict[int, itertools.count] = {}
         self._update_ids = itertools.count(1)
         self._callback_ids = itertools.count(1)
         self._open_callbacks: set[str] = set()
@@ -162,6 +162,16 @@ class TelegramStandIn:
             "data": data,
         }
         return await self._deliver({"callback_query": query})
+
+    async def redeliver(self, update: dict) -> dict:
+        """Delivers an update again, unchanged, as Telegram does when the bot did not
+        confirm it in time (a webhook that timed out, a restart before the offset moved)."""
+        if self.webhook is not None:
+            await self._post_webhook(update)
+        else:
+            self._updates.append(update)
+            await self._notify()
+        return update
 
     async def _deliver(self, payload: dict) -> dict:
         update = {"update_id": next(self._update_ids), **payload}
@@ -356,7 +366,9 @@ class TelegramStandIn:
         return {"id": chat_id, "type": "private", "first_name": user.get("first_name", "Test")}
 
     def _message_id(self, chat_id: int) -> int:
-        return next(self._next_message_id.setdefault(chat_id, itertools.count(1)))
+        # As in Telegram, ids in a chat only grow, also across a restart of the bot
+        # (here: a new stand-in in the same interpreter); the flows rely on it.
+        return next(_MESSAGE_IDS.setdefault(chat_id, itertools.count(1)))
 
     def _known_chat(self, params: dict) -> int:
         chat_id = int(params.get("chat_id", 0))

@@ -1,0 +1,28 @@
+"""Duties that must happen once per period across every replica on one database.
+
+A duty is claimed by inserting its (duty, period) row: the unique pair lets exactly one
+replica win, on SQLite and PostgreSQL alike, and the row stays as the record of who did
+it. The claim is taken before the work: a replica that dies halfway leaves the period
+done (the duties here are idempotent and run again the next period, so that is safe).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from datetime import datetime
+
+from tortoise.exceptions import IntegrityError
+
+from storage.models import DutyRun
+
+OWNER = f"{socket.gethostname()}:{os.getpid()}"[:120]
+
+
+async def claim_duty(duty: str, period: str, now: datetime) -> bool:
+    """True for the one caller that may do `duty` for `period`; False for everyone else."""
+    try:
+        await DutyRun.create(duty=duty, period=period, owner=OWNER, claimed_at=now)
+    except IntegrityError:
+        return False
+    return True
