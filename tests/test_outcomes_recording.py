@@ -14,7 +14,7 @@ from tests.test_after_the_meeting import _data, _ended_meeting, _labels, _until_
 
 async def _to_the_step(staff, meeting):
     replies = await _until_feedback(staff, meeting)
-    replies = await convenor.on_answer(staff, replies[-1].buttons[0][0].data)  # default day
+    replies = await convenor.on_answer(staff, replies[-1].buttons[0][0].press)  # default day
     return await convenor.on_answer(staff, _data(replies, "No"))  # no next meeting
 
 
