@@ -34,6 +34,7 @@ from tortoise import Tortoise
 from bench.dispatch import fresh_database
 from flows.followup.attention import attention
 from flows.meetings.meeting_list import PAGE_SIZE, Filters, meeting_page
+from flows.outcomes.figures import figures
 from flows.staff.scope import Scope
 from storage.db import apply_migrations, refresh_planner_statistics, tortoise_config
 from storage.models import (
@@ -45,9 +46,11 @@ from storage.models import (
     MeetingStatus,
     OutboxMessage,
     OutboxStatus,
+    OutcomeAnswer,
     Person,
     StaffRole,
     StaffUser,
+    StepAssessment,
     SurveyAnswer,
     Team,
 )
@@ -146,6 +149,32 @@ async def seed(total: int) -> int:
                 for q in ("knew_why", "next_known")
             ]
         )
+        await StepAssessment.bulk_create(
+            [
+                StepAssessment(
+                    meeting_id=m,
+                    person_id=p,
+                    assessed_by="convenor",
+                    step=rng.randint(1, 6),
+                    recorded_at=NOW,
+                )
+                for m, p in pairs
+            ]
+        )
+        await OutcomeAnswer.bulk_create(
+            [
+                OutcomeAnswer(
+                    meeting_id=m,
+                    person_id=p,
+                    status="answered",
+                    category=rng.choice(("work", "studies", "looking", "other")),
+                    asked_at=NOW - timedelta(days=rng.randint(0, 700)),
+                    expires_at=NOW,
+                    answered_at=NOW,
+                )
+                for m, p in pairs[::4]
+            ]
+        )
         await ActionItem.bulk_create(
             [
                 ActionItem(
@@ -217,6 +246,10 @@ async def measure(kind: str, total: int, repeat: int) -> dict[str, float]:
                 "attention_ms": await timed(
                     lambda: attention(scope, NOW, NOW.date(), limit=10), repeat
                 ),
+                "outcomes_ms": await timed(
+                    lambda: figures(scope, (NOW - timedelta(days=182)).date(), NOW.date(), TZ),
+                    repeat,
+                ),
                 "naive_page_ms": await timed(lambda: naive_page(team_id), repeat),
                 "naive_attention_ms": await timed(lambda: naive_attention(team_id), repeat),
             }
@@ -237,7 +270,7 @@ async def main() -> None:
     small, large = results[0], results[-1]
     ratios = {
         f"{key}_{large['meetings']}/{small['meetings']}": round(large[key] / small[key], 2)
-        for key in ("page_ms", "attention_ms", "naive_page_ms", "naive_attention_ms")
+        for key in ("page_ms", "attention_ms", "outcomes_ms", "naive_page_ms", "naive_attention_ms")
     }
     ratios.update(
         {

@@ -72,6 +72,7 @@ class Settings:
     sms_per_second: float = 1.0  # Twilio long codes send 1 SMS/s
     twilio_timeout: float = 10.0  # seconds before a Twilio request counts as failed
     retention_days: int = 180  # closed meetings' personal data is anonymised after this
+    outcome_days: int = 90  # the outcome question, this long after the latest closed meeting
 
     @property
     def local_mode(self) -> bool:
@@ -184,6 +185,7 @@ def load_settings(
     sms_per_second = _number(get("SMS_PER_SECOND"), "SMS_PER_SECOND", 1.0, 0.01, 1000)
     twilio_timeout = _number(get("TWILIO_TIMEOUT_SECONDS"), "TWILIO_TIMEOUT_SECONDS", 10, 0.1, 120)
     retention_days = int(_number(get("RETENTION_DAYS"), "RETENTION_DAYS", 180, 1, 3650))
+    outcome_days = int(_number(get("OUTCOME_DAYS"), "OUTCOME_DAYS", 90, 1, 3650))
 
     settings = Settings(
         database_url=database_url,
@@ -203,6 +205,7 @@ def load_settings(
         sms_per_second=sms_per_second,
         twilio_timeout=twilio_timeout,
         retention_days=retention_days,
+        outcome_days=outcome_days,
     )
     _check_providers(settings)
     return settings

@@ -11,6 +11,7 @@ from bot.services import Services
 from flows.care import retention
 from flows.core.clock import clock
 from flows.meetings import notes_request
+from flows.outcomes import followup
 from flows.participants import survey
 from storage.db import refresh_planner_statistics
 from storage.duties import claim_duty
@@ -20,10 +21,12 @@ log = logging.getLogger(__name__)
 
 async def expire_and_wake(services: Services) -> None:
     """Survey questions past their time close; the dispatcher looks for what is due;
-    once a day (of the one clock) the retention run anonymises old meetings and the
+    once a day (of the one clock) the outcome questions that fell due are planned, the
+    retention run anonymises old meetings and the
     database's planner statistics are refreshed."""
     now = clock.now()
     await survey.expire(now)
+    await followup.expire(now)
     if services.retention_day != now.date():
         services.retention_day = now.date()
         # Once a day across replicas: the first to claim the day does it.
@@ -37,6 +40,7 @@ async def _daily_upkeep(services: Services, now: datetime) -> None:
     done = await retention.anonymise_old_meetings(now, services.settings.retention_days)
     if done:
         log.info("retention: anonymised %d meeting(s)", done)
+    await followup.plan_due(now, services.settings.outcome_days)
     await refresh_planner_statistics()
 
 

@@ -77,6 +77,7 @@ class ConsentKind(StrEnum):
     CONTACT_SMS = "contact_sms"
     CONTACT_TELEGRAM = "contact_telegram"
     SHARE_INFORMATION = "share_information"  # between the agencies, per agency
+    OUTCOME_QUESTION = "outcome_question"  # one question some months after the last meeting
 
 
 class Checklist(StrEnum):
@@ -137,12 +138,31 @@ class MessageKind(StrEnum):
     NOTES_REQUEST = "notes_request"  # the bot asks the convenor for the notes
     DIGEST = "digest"  # the coordinator's daily digest
     RECEIPT = "receipt"  # our answer to a person's own message (sent even after a STOP)
+    OUTCOME = "outcome"  # what the person does now, months after the latest meeting
 
 
 class SurveyStatus(StrEnum):
     OPEN = "open"
     ANSWERED = "answered"
     EXPIRED = "expired"
+
+
+class StepAssessor(StrEnum):
+    """Whose view a step on the ladder is: agreed at the meeting, or the person's own."""
+
+    CONVENOR = "convenor"  # recorded in /after: what the person and the meeting agreed
+    PERSON = "person"  # the survey's optional question, answered by the person
+
+
+class OutcomeCategory(StrEnum):
+    """What the person does now, as they answer the outcome question (one digit, 1-6)."""
+
+    WORK = "work"
+    STUDIES = "studies"
+    TRAINING = "training"  # internship or work training
+    LOOKING = "looking"  # looking for work
+    SICK_OR_BENEFIT = "sick_or_benefit"  # sick leave or a benefit
+    OTHER = "other"
 
 
 class ActorKind(StrEnum):
@@ -558,6 +578,72 @@ class ApiToken(Model):
     label = fields.CharField(max_length=80, default="")
     created_at = fields.DatetimeField(auto_now_add=True)
     revoked_at = fields.DatetimeField(null=True)
+
+
+class TeamLadderStep(Model):
+    """A team's own name for one of the six steps (the number never changes)."""
+
+    id = fields.IntField(primary_key=True)
+    team: fields.ForeignKeyRelation[Team] = fields.ForeignKeyField(
+        "models.Team", related_name="ladder_steps", on_delete=fields.CASCADE
+    )
+    step = fields.SmallIntField()  # 1-6
+    name = fields.CharField(max_length=60)
+    renamed_by: fields.ForeignKeyNullableRelation[StaffUser] = fields.ForeignKeyField(
+        "models.StaffUser", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        unique_together = (("team", "step"),)
+
+
+class StepAssessment(Model):
+    """The person's step on the ladder at one meeting, by the convenor or by the person.
+    `step` None: asked, and "not assessed". Kept on anonymisation (a number, no words)."""
+
+    id = fields.IntField(primary_key=True)
+    meeting: fields.ForeignKeyRelation[Meeting] = fields.ForeignKeyField(
+        "models.Meeting", related_name="step_assessments", on_delete=fields.CASCADE
+    )
+    person: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
+        "models.Person", related_name="step_assessments", null=True, on_delete=fields.SET_NULL
+    )
+    assessed_by = fields.CharEnumField(StepAssessor, max_length=16)
+    step = fields.SmallIntField(null=True)  # 1-6; None = not assessed
+    recorded_by: fields.ForeignKeyNullableRelation[StaffUser] = fields.ForeignKeyField(
+        "models.StaffUser", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    recorded_at = fields.DatetimeField()
+
+    class Meta:
+        unique_together = (("meeting", "assessed_by"),)
+        indexes = (("person_id", "recorded_at"),)  # a person's steps over time
+
+
+class OutcomeAnswer(Model):
+    """The outcome question to one person after their latest closed meeting, and the answer.
+    The category stays on anonymisation; the link to the person goes with erasure."""
+
+    id = fields.IntField(primary_key=True)
+    meeting: fields.ForeignKeyRelation[Meeting] = fields.ForeignKeyField(
+        "models.Meeting", related_name="outcome_answers", on_delete=fields.CASCADE
+    )
+    person: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
+        "models.Person", related_name="outcome_answers", null=True, on_delete=fields.SET_NULL
+    )
+    consent: fields.ForeignKeyNullableRelation[Consent] = fields.ForeignKeyField(
+        "models.Consent", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    status = fields.CharEnumField(SurveyStatus, max_length=16, default=SurveyStatus.OPEN)
+    category = fields.CharEnumField(OutcomeCategory, max_length=24, null=True)
+    asked_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+    reprompted_at = fields.DatetimeField(null=True)
+    answered_at = fields.DatetimeField(null=True, db_index=True)
+
+    class Meta:
+        unique_together = (("meeting", "person"),)
 
 
 class DutyRun(Model):

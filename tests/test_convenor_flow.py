@@ -174,6 +174,8 @@ async def test_a_convenor_prepares_runs_and_closes_a_meeting(tmp_path, database_
         feedback_day = date(2027, 3, 10)  # five working days after Wednesday 3 March
         await chat.tap(feedback_day.isoformat())
         await chat.tap("No")  # no next meeting
+        await chat.tap("4 · ")  # the step on the ladder they agreed on
+        await chat.tap("Yes, Amina agrees")  # to the outcome question in a few months
         preview = chat.last()
         assert "This is what Amina will get" in preview
         assert "Vi bestämde: Du börjar en arbetsträning i april." in preview  # Amina's Swedish

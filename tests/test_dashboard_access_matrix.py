@@ -21,6 +21,8 @@ PAGES = (
     "/dashboard/survey",
     "/dashboard/export/meetings.csv",
     "/dashboard/export/answers.csv",
+    "/dashboard/outcomes",
+    "/dashboard/export/outcomes.csv",
 )
 
 

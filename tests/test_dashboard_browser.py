@@ -64,7 +64,12 @@ async def test_a_convenor_cannot_open_another_convenors_meeting_by_url(process, 
     await page.screenshot(path=artifact("dashboard_not_yours.png"))
 
 
-PAGES = ("/dashboard", "/dashboard/meetings", "/dashboard/survey?from=2027-01-01")
+PAGES = (
+    "/dashboard",
+    "/dashboard/meetings",
+    "/dashboard/survey?from=2027-01-01",
+    "/dashboard/outcomes",
+)
 
 
 @pytest.mark.parametrize("width", [375, 1280])

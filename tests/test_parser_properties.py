@@ -106,6 +106,8 @@ def test_a_survey_answer_is_a_fit_of_the_right_type_or_a_misfit(text, which):
         assert value in range(1, 6) and free_text is None
     elif which.kind is survey.Kind.YES_NO:
         assert value in (0, 1) and free_text is None
+    elif which.kind is survey.Kind.STEP:
+        assert (value is None or value in range(1, 7)) and free_text is None
     else:
         assert value is None and (free_text is None or 0 < len(free_text) <= survey.MAX_TEXT)
 

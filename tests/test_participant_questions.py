@@ -94,12 +94,14 @@ async def test_the_survey_is_answered_one_question_at_a_time(process):
     again = await sms(process, "kanske")
     assert again.startswith("Svara med en siffra från 1 till 5.") and "Fråga 2 av 3" in again
     assert "Fråga 3 av 3" in await sms(process, "4")
-    assert "något mer" in await sms(process, "vet inte")
+    assert "Var känner du att du är nu? Svara 1-6." in await sms(process, "vet inte")
+    assert "något mer" in await sms(process, "3")
     assert "Tack för dina svar" in await sms(process, "Bra att alla kom 🙂")
     assert await answers(meeting) == {
         "knew_why": ("answered", 1, None),
         "could_say": ("answered", 4, None),
         "next_known": ("answered", 0, None),
+        "step": ("answered", 3, None),
         "other": ("answered", None, "Bra att alla kom 🙂"),
     }
     reprompted = await SurveyAnswer.get(meeting=meeting, question="could_say")

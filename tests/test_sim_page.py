@@ -233,7 +233,9 @@ async def close_the_meeting(sim: SimPage) -> None:
     await sim.tap("No more items", expect_reply="Who gets back to the person")
     await sim.tap("Erik", expect_reply="Tap the default")
     await sim.tap("2027-03-16", expect_reply="Is there a next meeting?")  # 5 working days
-    await sim.tap("No", expect_reply="This is what Amina will get", exact=True)
+    await sim.tap("No", expect_reply="Which step on the ladder", exact=True)
+    await sim.tap("4 · Guidance and applying", expect_reply="may we send Amina")
+    await sim.tap("Yes, Amina agrees", expect_reply="This is what Amina will get")
     await sim.tap("Send it and plan the survey", expect_reply="The summary is on its way")
 
 
@@ -306,7 +308,7 @@ async def test_a_newcomer_plays_a_whole_meeting_on_the_page(
     )
     assert survey is not None
     await expect(amina.locator(".log")).to_contain_text(last_sms_to(demo_process, AMINA))
-    for answer in ("Ja", "4", "Ja", "Bra att alla lyssnade."):
+    for answer in ("Ja", "4", "Ja", "5", "Bra att alla lyssnade."):
         await sim.sms(AMINA, answer)
     answers = {a.question: (a.value, a.text) for a in await SurveyAnswer.filter(meeting=meeting)}
     assert answers == {
@@ -314,6 +316,7 @@ async def test_a_newcomer_plays_a_whole_meeting_on_the_page(
         "knew_why": (1, None),
         "could_say": (4, None),
         "next_known": (1, None),
+        "step": (5, None),
         "other": (None, "Bra att alla lyssnade."),
     }
     await sim.snapshot("survey_answered")

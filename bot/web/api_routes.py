@@ -1,6 +1,7 @@
 """The JSON API for teams' case-management systems: Bearer token, one team per token.
 
-GET /api/meetings, GET /api/meetings/{id}, POST /api/meetings, GET /api/survey; the
+GET /api/meetings, GET /api/meetings/{id}, POST /api/meetings, GET /api/survey,
+GET /api/outcomes; the
 document at /api/openapi.json describes exactly these (a test compares them).
 """
 
@@ -23,6 +24,7 @@ from flows.followup.survey_stats import survey_stats
 from flows.meetings import meeting_intake
 from flows.meetings.meeting_list import Row, meeting_page, meeting_row
 from flows.outbox import team_settings
+from flows.outcomes import figures
 from flows.staff import api_tokens, scope
 from storage.models import Agency, ApiToken, Attendee, AttendeeRole, MeetingKind, StaffUser
 
@@ -224,6 +226,14 @@ async def survey(request: web.Request) -> web.Response:
     )
 
 
+@token_required
+async def outcomes(request: web.Request) -> web.Response:
+    tz = await _team_tz(request)
+    start, end = survey_period(request.query, clock.now().astimezone(tz).date())
+    found = await figures.figures(_scope(request), start, end, tz)
+    return web.json_response(figures.as_json(found))
+
+
 async def openapi(request: web.Request) -> web.Response:
     return web.json_response(openapi_document())
 
@@ -234,6 +244,7 @@ def add_api_routes(app: web.Application) -> None:
     app.router.add_post("/api/meetings", create_meeting)
     app.router.add_get(r"/api/meetings/{meeting_id:\d{1,9}}", read_meeting)
     app.router.add_get("/api/survey", survey)
+    app.router.add_get("/api/outcomes", outcomes)
     # Anything else under /api answers in JSON too (a client parses every reply).
     app.router.add_route("*", "/api/{tail:.*}", not_found)
 

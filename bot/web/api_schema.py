@@ -122,6 +122,42 @@ _NEW_MEETING = {
 }
 
 
+_COUNT = {"type": ["integer", "null"], "description": "null: from 1 to 4, not shown"}
+_SHARE = {"type": ["number", "null"]}
+_OUTCOMES = {
+    "type": "object",
+    "properties": {
+        "from": {"type": "string", "format": "date"},
+        "to": {"type": "string", "format": "date"},
+        "min_cell": {"type": "integer"},
+        "steps": {
+            "type": "object",
+            "properties": {
+                "people": _COUNT,
+                "assessed_more_than_once": _COUNT,
+                "suppressed": {"type": "boolean"},
+                "mean_first": _SHARE,
+                "mean_latest": _SHARE,
+                "share_in_steps_4_to_6": _SHARE,
+                "first": {"type": "object", "additionalProperties": _COUNT},
+                "latest": {"type": "object", "additionalProperties": _COUNT},
+            },
+        },
+        "outcomes": {
+            "type": "object",
+            "properties": {
+                "asked": _COUNT,
+                "answered": _COUNT,
+                "suppressed": {"type": "boolean"},
+                "categories": {"type": "object", "additionalProperties": _COUNT},
+                "share_work_or_studies": _SHARE,
+                "national_share_work_or_studies": {"type": "number"},
+            },
+        },
+    },
+}
+
+
 def openapi_document() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
@@ -226,6 +262,18 @@ def openapi_document() -> dict[str, Any]:
                     "parameters": [_PARAMS["from"], _PARAMS["to"]],
                     "responses": {
                         "200": _response("Aggregates only: no answer can be traced", {}),
+                        "400": _response("A bad period", _ERROR),
+                        **_UNAUTHORISED,
+                    },
+                }
+            },
+            "/api/outcomes": {
+                "get": {
+                    "summary": "Steps on the ladder at the first vs latest meeting, and the "
+                    "outcome answers beside the national share; fewer than 5 is null",
+                    "parameters": [_PARAMS["from"], _PARAMS["to"]],
+                    "responses": {
+                        "200": _response("Aggregates only, small cells null", _OUTCOMES),
                         "400": _response("A bad period", _ERROR),
                         **_UNAUTHORISED,
                     },

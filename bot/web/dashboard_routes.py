@@ -11,6 +11,7 @@ from aiohttp import web
 
 from bot.web.dashboard_auth import SESSION_KEY, locale_of, login_required, staff_of
 from bot.web.dashboard_login import add_login_routes, not_logged_in
+from bot.web.dashboard_outcomes import add_outcome_routes
 from bot.web.dashboard_params import meeting_filters, survey_period
 from bot.web.dashboard_render import link, render, stylesheet
 from bot.web.svg_charts import horizontal_bars, stacked_columns
@@ -227,6 +228,7 @@ def add_dashboard_routes(app: web.Application) -> None:
     app.router.add_get("/dashboard/export/meetings.csv", export_meetings)
     app.router.add_get("/dashboard/export/answers.csv", export_answers)
     app.router.add_get("/dashboard/audit", audit_page)
+    add_outcome_routes(app)
 
 
 __all__ = ["SESSION_KEY", "add_dashboard_routes"]

@@ -23,8 +23,11 @@ from storage.models import (
     MessageKind,
     OutboxMessage,
     OutboxStatus,
+    OutcomeAnswer,
     Person,
+    StepAssessment,
     SurveyAnswer,
+    SurveyStatus,
 )
 
 ERASED_NAME = "-"  # first_name is required; a dash reads as "nobody" in every text
@@ -59,6 +62,8 @@ async def _export_person(person: Person) -> dict[str, Any]:
     inbound = await InboundMessage.filter(person=person).order_by("id")
     outbound = await OutboxMessage.filter(person=person).order_by("id")
     answers = await SurveyAnswer.filter(person=person).order_by("id")
+    steps = await StepAssessment.filter(person=person).order_by("id")
+    outcomes = await OutcomeAnswer.filter(person=person).order_by("id")
     return {
         "id": person.id,
         "first_name": person.first_name,
@@ -113,6 +118,25 @@ async def _export_person(person: Person) -> dict[str, Any]:
             {"question": a.question, "status": a.status.value, "value": a.value, "text": a.text}
             for a in answers
         ],
+        "ladder_steps": [
+            {
+                "meeting_id": a.meeting_id,
+                "by": a.assessed_by.value,
+                "step": a.step,
+                "recorded_at": _iso(a.recorded_at),
+            }
+            for a in steps
+        ],
+        "outcome_questions": [
+            {
+                "meeting_id": o.meeting_id,
+                "status": o.status.value,
+                "answer": o.category.value if o.category else None,
+                "asked_at": _iso(o.asked_at),
+                "answered_at": _iso(o.answered_at),
+            }
+            for o in outcomes
+        ],
     }
 
 
@@ -143,6 +167,10 @@ async def anonymise_person(person: Person, now: datetime, reason: str) -> dict[s
         cleared += await InboundMessage.filter(person=person).update(body="")
         cleared += await _clear_alerts_about(person, reason)
         answers = await SurveyAnswer.filter(person=person, text__isnull=False).update(text=None)
+        # An outcome question still open is closed: nobody may answer for them now.
+        await OutcomeAnswer.filter(person=person, status=SurveyStatus.OPEN).update(
+            status=SurveyStatus.EXPIRED
+        )
         await Attendee.filter(person=person).update(why="")
         seats = await Attendee.filter(person=person).values_list("id", flat=True)
         await InfoLink.filter(attendee_id__in=list(seats)).delete()  # their page links

@@ -2,7 +2,8 @@
 
 What goes: names, phone numbers, free text (purpose, place, notes, action items,
 "why I am there", replies, survey comments, message bodies). What stays: the rows,
-their statuses, times and survey scores, so the dashboard's history keeps its numbers.
+their statuses, times, survey scores, ladder steps and outcome answers, so the
+dashboard's history keeps its numbers.
 A person is anonymised once none of their meetings is still within retention.
 """
 
@@ -24,8 +25,10 @@ from storage.models import (
     Note,
     OutboxMessage,
     OutboxStatus,
+    OutcomeAnswer,
     Person,
     SurveyAnswer,
+    SurveyStatus,
 )
 
 DEFAULT_DAYS = 180
@@ -68,6 +71,11 @@ async def _anonymise_meeting(meeting_id: int, now: datetime) -> None:
         await InfoLink.filter(meeting_id=meeting_id).delete()
         await InboundMessage.filter(meeting_id=meeting_id).update(body="")
         await SurveyAnswer.filter(meeting_id=meeting_id).update(text=None)
+        # Steps and outcome answers are numbers and categories: they stay. A question
+        # still open closes, so a late reply is not tied to an anonymised meeting.
+        await OutcomeAnswer.filter(meeting_id=meeting_id, status=SurveyStatus.OPEN).update(
+            status=SurveyStatus.EXPIRED
+        )
         await OutboxMessage.filter(meeting_id=meeting_id, status=OutboxStatus.SCHEDULED).update(
             status=OutboxStatus.CANCELLED, last_error="retention"
         )

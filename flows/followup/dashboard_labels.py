@@ -81,6 +81,7 @@ def message_kind(kind: str) -> str:
         MessageKind.NOTES_REQUEST: _("Request for the notes"),
         MessageKind.DIGEST: _("Daily digest"),
         MessageKind.RECEIPT: _("Answer to their message"),
+        MessageKind.OUTCOME: _("Question about what the person does now"),
     }.get(kind, _("Message"))
 
 

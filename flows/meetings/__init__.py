@@ -4,5 +4,6 @@ form_when), the card, the checklists, reading free-form dates (when_parser), cha
 notices, `/after` (meeting_close) and the request for it (notes_request), meetings created
 through the API (meeting_intake) and the meetings list.
 
-May import: storage, flows.core, flows.care, flows.staff, flows.outbox, flows.participants.
+May import: storage, flows.core, flows.care, flows.staff, flows.outbox, flows.participants,
+flows.outcomes.
 """

@@ -128,7 +128,7 @@ class PlanSteps(CloseBase):
         if taken.choice == "none":
             self.m.next_meeting_at = None
             await self.m.save(update_fields=["next_meeting_at", "updated_at"])
-            return Next("confirm")
+            return Next("ladder_step")
         self.draft.update(taken.value)
         return Next("next_meeting_confirm")
 

@@ -27,6 +27,7 @@ from flows.meetings.form_when import (
 from flows.meetings.meeting_card import summary_preview
 from flows.meetings.meeting_words import moment_text
 from flows.outbox import campaign
+from flows.outcomes import recording
 from storage.models import (
     UPCOMING,
     Attendee,
@@ -56,7 +57,9 @@ class CloseForm(PlanSteps):
         "feedback_owner": Step(choices="_feedback_choices", next="feedback_by"),
         "feedback_by": Step(choices="_feedback_day_choices", text="_read_day"),
         "next_meeting": Step(choices=("none",), text="_read_when"),
-        "next_meeting_confirm": Step(choices=WHEN_CHOICES, next="confirm"),
+        "next_meeting_confirm": Step(choices=WHEN_CHOICES, next="ladder_step"),
+        "ladder_step": Step(choices=recording.STEP_CHOICES),
+        "outcome_consent": Step(choices=("yes", "no"), next="confirm"),
         "confirm": Step(choices=("send", "save")),
     }
 
@@ -171,6 +174,20 @@ class CloseForm(PlanSteps):
             text = " ".join(taken.value.split())
             own_words.store(self.m, own_words.DECISIONS, person.language, text)
             await self.m.save(update_fields=["person_texts", "updated_at"])
+
+    # The step on the ladder, and once the consent to the outcome question (flows.outcomes)
+    async def ask_ladder_step(self) -> Reply:
+        return await recording.convenor_question(self.m, self.option)
+
+    async def take_ladder_step(self, taken: Taken) -> Outcome:
+        await recording.take_convenor_answer(self.m, self.staff, taken.choice)
+        return Next("outcome_consent" if await recording.consent_wanted(self.m) else "confirm")
+
+    async def ask_outcome_consent(self) -> Reply:
+        return await recording.consent_question(self.m, self.option)
+
+    async def take_outcome_consent(self, taken: Taken) -> None:
+        await recording.take_consent(self.m, self.staff, taken.choice)
 
     # Confirm and hand over ----------------------------------------------
     async def ask_confirm(self) -> Reply:

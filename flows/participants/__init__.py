@@ -3,5 +3,5 @@ language, each due outbox row composed at dispatch time (compose), SMS part coun
 information page, reply keywords, what a reply does, the survey, inbound SMS and the
 Telegram link for participants.
 
-May import: storage, flows.core, flows.care, flows.outbox.
+May import: storage, flows.core, flows.care, flows.outbox, flows.outcomes.
 """

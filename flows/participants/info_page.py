@@ -24,7 +24,8 @@ from icalendar import Calendar, Event
 from flows.core import labels, own_words
 from flows.core.i18n import SUPPORTED, _, normalise_locale, use_locale
 from flows.core.meeting_time import when
-from storage.models import Agency, Attendee, InfoLink, Meeting, MeetingStatus
+from flows.outcomes import ladder
+from storage.models import Agency, Attendee, AttendeeRole, InfoLink, Meeting, MeetingStatus
 
 # What `secrets.token_urlsafe` makes; anything else is refused before the database.
 TOKEN_PATTERN: Final = re.compile(r"[A-Za-z0-9_-]{20,64}")
@@ -61,6 +62,8 @@ class InfoView:
     attendees: tuple[AttendeeLine, ...]
     convenor_name: str  # "" when the meeting has no convenor yet
     composed_at: datetime
+    # The person in focus's page: the six steps, as the survey may ask where they are.
+    steps: tuple[tuple[int, str], ...] = ()
 
     @property
     def has_whys(self) -> bool:
@@ -139,6 +142,10 @@ async def _compose(
         )
         purpose = own_words.for_reader(meeting, own_words.PURPOSE, meeting.purpose, locale)
         purpose_note = _note(purpose.foreign)
+        theirs = any(
+            a.id == attendee_id and a.role is AttendeeRole.PERSON_IN_FOCUS for a in attendees
+        )
+        steps = tuple((n, ladder.description(n)) for n in ladder.STEPS) if theirs else ()
     return InfoView(
         meeting_id=meeting.id,
         attendee_id=attendee_id,
@@ -156,6 +163,7 @@ async def _compose(
         attendees=lines,
         convenor_name=_first_word(meeting.convenor.display_name) if meeting.convenor else "",
         composed_at=now,
+        steps=steps,
     )
 
 

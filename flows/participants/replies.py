@@ -14,6 +14,7 @@ from tortoise.transactions import in_transaction
 from flows.care.consent import record_opt_out, same_number
 from flows.core.i18n import _, use_locale
 from flows.outbox.campaign import cancel_reminders, restore_reminders
+from flows.outcomes import followup
 from flows.participants import survey
 from flows.participants.keywords import BARE_YES, Keyword, keyword, normalise, says_not_coming
 from flows.participants.templates import when
@@ -72,6 +73,8 @@ async def who_replied(people: list[Person], now: datetime) -> Person:
     for person in people:
         if await survey.open_question(person, now) is not None:
             return person
+        if await followup.open_question(person, now) is not None:
+            return person
     seat = _nearest_unanswered(await _upcoming_seats(people, now))
     if seat is not None:
         return next(p for p in people if p.id == seat.person_id)
@@ -93,6 +96,11 @@ async def handle_reply(person: Person, text: str, via: str, now: datetime) -> tu
         attendance = await next_attendance(person, now)
         if word is Keyword.HELP:
             return "help", _help_text(attendance)
+        asked = await followup.open_question(person, now)
+        if asked is not None and not says_not_coming(text):
+            receipt, forward = await followup.answer(asked, text, now)
+            if not forward:
+                return "outcome", receipt
         question = await survey.open_question(person, now)
         # A plain "nej tack" answers an open question; "kan inte komma" stays a decline.
         if question is not None and not says_not_coming(text):

@@ -20,6 +20,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flows.core.i18n import _
+from flows.outcomes import recording
 from flows.participants.keywords import Keyword, keyword, normalise
 from storage.models import (
     Attendee,
@@ -28,6 +29,7 @@ from storage.models import (
     OutboxMessage,
     OutboxStatus,
     Person,
+    StepAssessor,
     SurveyAnswer,
     SurveyStatus,
 )
@@ -36,6 +38,7 @@ from storage.models import (
 class Kind(StrEnum):
     YES_NO = "yes_no"
     SCALE = "scale"  # 1-5
+    STEP = "step"  # 1-6 on the ladder, optional: "no" skips it
     TEXT = "text"  # free text, optional
 
 
@@ -49,6 +52,7 @@ QUESTIONS = (
     Question("knew_why", Kind.YES_NO),
     Question("could_say", Kind.SCALE),
     Question("next_known", Kind.YES_NO),
+    Question("step", Kind.STEP),  # where they feel they are now (flows.outcomes.ladder)
     Question("other", Kind.TEXT),
 )
 WISH = Question("wish", Kind.TEXT)  # before the meeting: someone with you, or present?
@@ -112,6 +116,7 @@ async def open_question(person: Person, now: datetime) -> Open | None:
 
 
 _SCALE = re.compile(r"([1-5])(?:\s*(?:av|of|/)\s*5)?")
+_STEP = re.compile(r"(?:steg\s*|step\s*)?([1-6])")
 
 
 def _plain(text: str) -> str:
@@ -142,6 +147,11 @@ def parse(question: Question, text: str) -> tuple[bool, int | None, str | None]:
         if word is Keyword.NO or normalise(plain) in _DONT_KNOW:
             return True, 0, None
         return False, None, None
+    if question.kind is Kind.STEP:  # "4", "steg 4", "٤"; "no" skips the question
+        if keyword(text) is Keyword.NO or normalise(plain) in _DONT_KNOW | _NOTHING:
+            return True, None, None
+        match = _STEP.fullmatch(plain.rstrip(".! ").lower())
+        return (True, int(match[1]), None) if match else (False, None, None)
     # "4", "4!", "3 av 5", "2/5", "٣"; not "45", not "4 men ...".
     match = _SCALE.fullmatch(plain.rstrip(".! ").lower())
     return (True, int(match[1]), None) if match else (False, None, None)
@@ -162,6 +172,8 @@ async def answer(person: Person, current: Open, text: str, now: datetime) -> Out
         if free_text is None:
             return Outcome(receipt=_("Okay. Thank you!"))
         return Outcome(receipt=_("Thank you! We will tell the meeting."), alert="alert_wish")
+    if current.question.kind is Kind.STEP and value is not None:
+        await recording.record(current.meeting, StepAssessor.PERSON, value, now, person=person)
     alert = "alert_next_unknown" if current.question.key == "next_known" and value == 0 else None
     following = QUESTIONS.index(current.question) + 1
     if following == len(QUESTIONS):
@@ -209,6 +221,11 @@ def question_text(question: Question) -> str:
             "Question 3 of 3: Do you know what happens now, and who will contact you? "
             "Reply YES or NO."
         ),
+        "step": _(
+            "One more, if you want: Where do you feel you are now? Answer 1-6. "
+            "1 is: mostly at home, little contact. 6 is: work, studies or the right benefit. "
+            "Reply NO to skip."
+        ),
         "other": _("Do you want to tell us something more? Write it here. If not, you are done."),
         "wish": _(
             "One question: Do you want someone with you at the meeting? Or is there someone "
@@ -223,6 +240,8 @@ def reprompt(question: Question) -> str:
         return _("Please write it in your own words.") + " " + question_text(question)
     if question.kind is Kind.SCALE:
         return _("Please reply with one number from 1 to 5.") + " " + question_text(question)
+    if question.kind is Kind.STEP:
+        return _("Please reply with one number from 1 to 6.") + " " + question_text(question)
     return _("Please reply YES or NO.") + " " + question_text(question)
 
 

@@ -18,6 +18,7 @@ from flows.core.guard_rails import Caution, cautions, meeting_seats
 from flows.core.i18n import _, use_locale
 from flows.core.meeting_time import when
 from flows.core.text_clean import clean
+from flows.outcomes import followup
 from flows.participants import survey
 from flows.participants.info_text import info_participant, sms_text
 from flows.participants.text_bits import (
@@ -304,6 +305,14 @@ async def _feedback_giver(meeting: Meeting, attendees: list[Attendee]) -> str:
     return convenor.display_name.split(" ")[0] if convenor is not None else "?"
 
 
+async def outcome_question(message: OutboxMessage, meeting: Meeting | None) -> str:
+    greeting = _(
+        "Hi {name}! It is a while since your last meeting with us.",
+        name=await first_name(message),
+    )
+    return greeting + " " + followup.question_text()
+
+
 async def plain_text(message: OutboxMessage, meeting: Meeting | None) -> str:
     """Text written by a person (a convenor's note, a forwarded reply), sent as it is."""
     return str(message.params["text"])
@@ -334,6 +343,7 @@ RENDERERS: dict[str, Renderer] = {
     "alert_failed": alert_failed,
     "alert_wish": alert_wish,
     "alert_next_unknown": alert_next_unknown,
+    "outcome_question": outcome_question,
     "notes_request": notes_request,
 }
 
