@@ -29,6 +29,7 @@ from bot.local.standins.twilio_api import TwilioStandIn
 from bot.local_mode import (
     LOCAL_BOT_TOKEN,
     LOCAL_BOT_USERNAME,
+    LOCAL_TWILIO_AUTH_TOKEN,
     LOCAL_TWILIO_NUMBER,
     LOCAL_TWILIO_SID,
     TELEGRAM_STANDIN_PATH,
@@ -65,11 +66,17 @@ class FlerpartProcess:
         check_local_host(settings, allow_remote_sim)  # ConfigError: the simulator stays local
         self.settings = settings
         local = settings.local_mode
+        shared = settings.standins_url is not None  # `flerpart standins`, several replicas
+        if local:
+            # A fresh secret per run: the stand-in signs with it, our routes check it.
+            # Shared stand-ins serve every replica, so all of them share one local secret.
+            twilio_token = LOCAL_TWILIO_AUTH_TOKEN if shared else secrets.token_hex(16)
         self.services = Services(
             settings=settings,
             twilio_account_sid=LOCAL_TWILIO_SID if local else settings.twilio_account_sid,
-            # A fresh secret per run: the stand-in signs with it, our routes check it.
-            twilio_auth_token=secrets.token_hex(16) if local else settings.twilio_auth_token,
+            twilio_auth_token=twilio_token if local else settings.twilio_auth_token,
+            # Our webhook's secret with shared stand-ins: we tell it them with setWebhook.
+            local_webhook_secret=secrets.token_urlsafe(24) if shared else "",
             telegram_problem=TELEGRAM_UNREACHABLE,  # until the first answer
             sim_token=secrets.token_urlsafe(32) if local else "",
             sim_any_host=allow_remote_sim,
@@ -83,6 +90,15 @@ class FlerpartProcess:
     @property
     def local_url(self) -> str:
         return f"http://{self._connect_host}:{self.port}"
+
+    @property
+    def _standins_base(self) -> str:
+        """Where the stand-ins answer: in this process, or shared (STANDINS_URL)."""
+        return self.settings.standins_url or self.local_url
+
+    @property
+    def _in_process_standins(self) -> bool:
+        return self.settings.local_mode and not self.settings.standins_url
 
     @property
     def _connect_host(self) -> str:
@@ -107,12 +123,12 @@ class FlerpartProcess:
         app = make_web_app(services)
         if settings.local_mode:
             add_sim_api(app)
-        if settings.local_telegram:
+        if settings.local_telegram and self._in_process_standins:
             services.telegram_standin = TelegramStandIn(
                 LOCAL_BOT_TOKEN, bot_username=LOCAL_BOT_USERNAME
             )
             app.add_subapp(TELEGRAM_STANDIN_PATH, services.telegram_standin.app)
-        if settings.local_twilio:
+        if settings.local_twilio and self._in_process_standins:
             services.twilio_standin = TwilioStandIn(
                 services.twilio_account_sid,
                 services.twilio_auth_token,
@@ -135,7 +151,7 @@ class FlerpartProcess:
         settings = self.settings
         builder = ApplicationBuilder().rate_limiter(AIORateLimiter())
         if settings.local_telegram:
-            base = self.local_url + TELEGRAM_STANDIN_PATH
+            base = self._standins_base + TELEGRAM_STANDIN_PATH
             builder = (
                 builder.token(LOCAL_BOT_TOKEN)
                 .base_url(f"{base}/bot")
@@ -172,8 +188,9 @@ class FlerpartProcess:
         await set_command_menus(application)
         if self.settings.telegram_webhook:
             await application.bot.set_webhook(
-                url=f"{self.settings.public_base_url}/telegram/webhook",
-                secret_token=self.settings.telegram_webhook_secret,
+                url=f"{self.services.public_url}/telegram/webhook",
+                secret_token=self.settings.telegram_webhook_secret
+                or self.services.local_webhook_secret,
                 allowed_updates=Update.ALL_TYPES,
             )
         else:
@@ -244,7 +261,8 @@ class FlerpartProcess:
 
     async def _start_twilio(self) -> None:
         # (PUBLIC_BASE_URL, where Twilio's webhooks reach us, is required in production.)
-        base_url = self.local_url + TWILIO_STANDIN_PATH if self.settings.local_twilio else None
+        base = self._standins_base + TWILIO_STANDIN_PATH
+        base_url = base if self.settings.local_twilio else None
         self.services.twilio = make_twilio_client(
             self.services.twilio_account_sid,
             self.services.twilio_auth_token,
