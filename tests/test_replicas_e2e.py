@@ -28,7 +28,7 @@ pytestmark = pytest.mark.postgres
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 MONDAY_9 = datetime(2027, 3, 1, 9, 0, tzinfo=STOCKHOLM)  # within SMS hours, not a holiday
-KARIN = 801
+KARIN, OLLE = 801, 802  # the convenor, the team's coordinator
 AMINA, ERIK, LENA = "+46701740605", "+46701740606", "+46701740607"
 BATCH = 16  # the dispatcher's stated duplicate bound: one batch per channel loop
 
@@ -127,6 +127,9 @@ async def _meeting_across_replicas(cluster: Cluster) -> None:
     invited = await cluster.sim(first, "/invite", {"role": "convenor", "team": "Team Nord"})
     chat = RemoteChat(cluster, KARIN)
     await chat.send(f"/start {invited['code']}", expect="Welcome")
+    invited = await cluster.sim(first, "/invite", {"role": "coordinator", "team": "Team Nord"})
+    coordinator = RemoteChat(cluster, OLLE)
+    await coordinator.send(f"/start {invited['code']}", expect="Welcome")
     await prepare_meeting(chat)
     await chat.tap("Meeting card")
     await chat.tap("Send information")
@@ -136,9 +139,18 @@ async def _meeting_across_replicas(cluster: Cluster) -> None:
         return {m["to"] for m in await cluster.sent_sms()} == {AMINA, ERIK, LENA}
 
     await until(informed, 20, "the information to the three")
-    # Their answers reach three different replicas.
-    for proc, phone in zip(cluster.replicas, (AMINA, ERIK, LENA), strict=True):
-        assert await cluster.sms(proc, phone, "Ja!"), f"no answer from {proc.name}"
+    # Their answers reach three different replicas. Amina asks for help and has not said
+    # yet whether she comes: two working days ahead, that is for the coordinator's digest.
+    for proc, phone, text in zip(
+        cluster.replicas, (AMINA, ERIK, LENA), ("hjälp", "Ja!", "Ja!"), strict=True
+    ):
+        assert await cluster.sms(proc, phone, text), f"no answer from {proc.name}"
+
+    async def digested() -> list[OutboxMessage]:
+        return await OutboxMessage.filter(kind="digest", status__in=("sent", "delivered"))
+
+    # Every replica runs the digest job each minute: one digest goes out for the day.
+    await until(digested, 90, "the coordinator's digest")
 
     # The day-before reminders fall due on the victim first: it claims them, and dies.
     reminders = await OutboxMessage.filter(kind="reminder", status=OutboxStatus.SCHEDULED)
@@ -150,7 +162,14 @@ async def _meeting_across_replicas(cluster: Cluster) -> None:
         rows = await OutboxMessage.filter(status=OutboxStatus.SENDING)
         return [r.id for r in rows if mark in (r.claimed_by or "")]
 
+    before = len(await cluster.sent_sms())
     held = await until(claimed_by_victim, 20, "the victim to claim the reminders")
+
+    async def one_reminder_out() -> bool:
+        return len(await cluster.sent_sms()) > before
+
+    # Killed after its first reminder reached Twilio (1 SMS/s): the batch is unrecorded.
+    await until(one_reminder_out, 20, "the victim's first reminder")
     cluster.kill(victim)
     killed_at = time.monotonic()
     # The others' clocks: the same moment, then past STALE_AFTER, as the victim's would be.
@@ -161,7 +180,7 @@ async def _meeting_across_replicas(cluster: Cluster) -> None:
         rows = await OutboxMessage.filter(id__in=held)
         return all(r.status in (OutboxStatus.SENT, OutboxStatus.DELIVERED) for r in rows)
 
-    await until(taken_over, 90, "another replica to send what the killed one held")
+    await until(taken_over, 120, "another replica to send what the killed one held")
     failover = time.monotonic() - killed_at
     print(f"failover: {failover:.1f} s after SIGKILL (clocks moved past STALE_AFTER at once)")
 
@@ -208,4 +227,6 @@ async def _assert_outcome(cluster: Cluster, chat: RemoteChat) -> None:
     runs = await DutyRun.filter(duty="retention").values_list("period", flat=True)
     assert len(runs) == len(set(runs)) and "2027-03-03" in runs
     keys = await OutboxMessage.filter(kind="digest").values_list("dedupe_key", flat=True)
-    assert len(keys) == len(set(keys))
+    assert keys and len(keys) == len(set(keys))
+    got = [m for m in await RemoteChat(cluster, OLLE).bot_messages() if "Good morning" in m["text"]]
+    assert len(got) == len(keys), f"{len(got)} digests in the chat for {len(keys)} days"
