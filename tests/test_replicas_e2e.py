@@ -24,7 +24,15 @@ from tortoise.context import TortoiseContext
 
 from bot.outbox.dispatcher import STALE_AFTER
 from storage.db import tortoise_config
-from storage.models import ActionItem, DutyRun, Meeting, MeetingStatus, OutboxMessage, OutboxStatus
+from storage.models import (
+    ActionItem,
+    DutyRun,
+    Meeting,
+    MeetingStatus,
+    OutboxMessage,
+    OutboxStatus,
+    SurveyAnswer,
+)
 from tests.conftest import PG_ADMIN_URL, _pg_url
 from tests.replica_driver import Cluster, RemoteChat
 
@@ -203,6 +211,17 @@ async def _meeting_across_replicas(cluster: Cluster) -> None:
         return bool(rows) and all(r.status in ("sent", "delivered") for r in rows)
 
     await until(summarised, 30, "the summary to go out")
+
+    # The survey comes; Amina's answers reach the live replicas in turn.
+    survey = await OutboxMessage.get(kind="survey")
+    await cluster.move_clocks({"set": survey.due_at.isoformat()})
+
+    async def surveyed() -> bool:
+        return (await OutboxMessage.get(id=survey.id)).status in ("sent", "delivered")
+
+    await until(surveyed, 30, "the survey to go out")
+    for n, answer in enumerate(("Ja", "4", "Ja", "Bra att alla lyssnade.")):
+        assert await cluster.sms(cluster.alive[n % 2], AMINA, answer)
     await _assert_outcome(cluster, chat)
 
 
@@ -213,6 +232,13 @@ async def _assert_outcome(cluster: Cluster, chat: RemoteChat) -> None:
         "Book a visit to the workplace"
     ]
     assert await OutboxMessage.filter(kind="survey").count() == 1
+    answers = {a.question: (a.value, a.text) for a in await SurveyAnswer.filter(meeting=meeting)}
+    assert {k: v for k, v in answers.items() if k != "wish"} == {
+        "knew_why": (1, None),
+        "could_say": (4, None),
+        "next_known": (1, None),
+        "other": (None, "Bra att alla lyssnade."),
+    }
     asked = [m for m in await chat.bot_messages() if "has ended" in m["text"]]
     assert len(asked) == 1, f"the notes were asked for {len(asked)} times"
 
