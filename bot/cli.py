@@ -12,7 +12,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-from bot.config import ConfigError, Settings, check_local_host, load_settings
+from bot.config import ConfigError, Settings, check_local_host, is_loopback, load_settings
 from bot.logs import setup_logging
 from flows.core.i18n import MissingCatalog
 from flows.core.phone import mask
@@ -44,6 +44,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     sub.add_parser("migrate", help="apply database migrations")
+
+    standins = sub.add_parser(
+        "standins",
+        help="local mode: serve the Telegram and Twilio stand-ins for several replicas",
+    )
+    standins.add_argument("--port", type=int, required=True, help="e.g. 8090 (0: any free)")
+    standins.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1")
+    standins.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a HOST that is not loopback (the stand-ins have no login)",
+    )
 
     invite = sub.add_parser("invite", help="print a one-time invitation link for a staff user")
     invite.add_argument("--role", required=True, choices=[r.value for r in StaffRole])
@@ -278,6 +290,24 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def cmd_standins(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.local.standins_server import serve_standins
+
+    if not settings.local_mode:
+        raise ConfigError(
+            "flerpart standins plays Telegram and Twilio for local mode only, and the "
+            "production variables are set (README: Local mode)"
+        )
+    if not 0 <= args.port < 65536:
+        raise ConfigError(f"--port must be a number from 0 to 65535, not {args.port}")
+    if not args.allow_remote and not is_loopback(args.host):
+        raise ConfigError(
+            f"--host {args.host} is not loopback, and the stand-ins have no login: "
+            "use 127.0.0.1, or run with --allow-remote"
+        )
+    return await serve_standins(args.host, args.port, any_host=args.allow_remote)
+
+
 async def _first_start_demo(settings: Settings) -> None:
     from bot.telegram.invite_links import describe_invitation
     from flows.simulator.demo import create_demo
@@ -303,6 +333,7 @@ def _announce(settings: Settings, process: object) -> None:
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Awaitable[int]]] = {
     "run": cmd_run,
     "migrate": cmd_migrate,
+    "standins": cmd_standins,
     "invite": cmd_invite,
     "demo": cmd_demo,
     "person": cmd_person,

@@ -73,6 +73,8 @@ class Settings:
     twilio_timeout: float = 10.0  # seconds before a Twilio request counts as failed
     retention_days: int = 180  # closed meetings' personal data is anonymised after this
     outcome_days: int = 90  # the outcome question, this long after the latest closed meeting
+    # Local mode only: the stand-ins served by `flerpart standins`, shared by several replicas.
+    standins_url: str | None = None
 
     @property
     def local_mode(self) -> bool:
@@ -99,8 +101,11 @@ class Settings:
 
     @property
     def telegram_webhook(self) -> bool:
-        """Telegram pushes updates to us only when it can reach us."""
-        return bool(self.public_base_url) and not self.local_telegram
+        """Telegram pushes updates to us only when it can reach us. Shared stand-ins push
+        too: replicas take updates by webhook, never by polling (one poller per bot)."""
+        if self.local_telegram:
+            return bool(self.standins_url)
+        return bool(self.public_base_url)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -187,6 +192,7 @@ def load_settings(
     retention_days = int(_number(get("RETENTION_DAYS"), "RETENTION_DAYS", 180, 1, 3650))
     outcome_days = int(_number(get("OUTCOME_DAYS"), "OUTCOME_DAYS", 90, 1, 3650))
 
+    standins_url = _standins_url(get("STANDINS_URL"))
     settings = Settings(
         database_url=database_url,
         telegram_bot_token=get("TELEGRAM_BOT_TOKEN"),
@@ -206,9 +212,26 @@ def load_settings(
         twilio_timeout=twilio_timeout,
         retention_days=retention_days,
         outcome_days=outcome_days,
+        standins_url=standins_url,
     )
     _check_providers(settings)
+    if standins_url and not settings.local_mode:
+        raise ConfigError(
+            "STANDINS_URL is for local mode only: unset it, or unset the production variables"
+        )
     return settings
+
+
+def _standins_url(text: str | None) -> str | None:
+    """http://127.0.0.1:N of `flerpart standins`: plain HTTP on loopback, nothing else."""
+    if text is None:
+        return None
+    found = re.match(r"^http://(\[[0-9a-fA-F:]+\]|[^/:\s]+):(\d{1,5})/?$", text)
+    if not found or not is_loopback(found.group(1)):
+        raise ConfigError(
+            f"STANDINS_URL must look like http://127.0.0.1:8090 (loopback only), not {text!r}"
+        )
+    return text.rstrip("/")
 
 
 def _number(text: str | None, name: str, default: float, low: float, high: float) -> float:

@@ -29,6 +29,7 @@ from bot.local.standins.twilio_api import TwilioStandIn
 from bot.local_mode import (
     LOCAL_BOT_TOKEN,
     LOCAL_BOT_USERNAME,
+    LOCAL_TWILIO_AUTH_TOKEN,
     LOCAL_TWILIO_NUMBER,
     LOCAL_TWILIO_SID,
     TELEGRAM_STANDIN_PATH,
@@ -67,11 +68,17 @@ class FlerpartProcess:
         self.settings = settings
         team_settings.use_default_timezone(settings.timezone)  # for teams without their own
         local = settings.local_mode
+        shared = settings.standins_url is not None  # `flerpart standins`, several replicas
+        if local:
+            # A fresh secret per run: the stand-in signs with it, our routes check it.
+            # Shared stand-ins serve every replica, so all of them share one local secret.
+            twilio_token = LOCAL_TWILIO_AUTH_TOKEN if shared else secrets.token_hex(16)
         self.services = Services(
             settings=settings,
             twilio_account_sid=LOCAL_TWILIO_SID if local else settings.twilio_account_sid,
-            # A fresh secret per run: the stand-in signs with it, our routes check it.
-            twilio_auth_token=secrets.token_hex(16) if local else settings.twilio_auth_token,
+            twilio_auth_token=twilio_token if local else settings.twilio_auth_token,
+            # Our webhook's secret with shared stand-ins: we tell it them with setWebhook.
+            local_webhook_secret=secrets.token_urlsafe(24) if shared else "",
             telegram_problem=TELEGRAM_UNREACHABLE,  # until the first answer
             sim_token=secrets.token_urlsafe(32) if local else "",
             sim_any_host=allow_remote_sim,
@@ -85,6 +92,15 @@ class FlerpartProcess:
     @property
     def local_url(self) -> str:
         return f"http://{self._connect_host}:{self.port}"
+
+    @property
+    def _standins_base(self) -> str:
+        """Where the stand-ins answer: in this process, or shared (STANDINS_URL)."""
+        return self.settings.standins_url or self.local_url
+
+    @property
+    def _in_process_standins(self) -> bool:
+        return self.settings.local_mode and not self.settings.standins_url
 
     @property
     def _connect_host(self) -> str:
@@ -109,12 +125,12 @@ class FlerpartProcess:
         app = make_web_app(services)
         if settings.local_mode:
             add_sim_api(app)
-        if settings.local_telegram:
+        if settings.local_telegram and self._in_process_standins:
             services.telegram_standin = TelegramStandIn(
                 LOCAL_BOT_TOKEN, bot_username=LOCAL_BOT_USERNAME
             )
             app.add_subapp(TELEGRAM_STANDIN_PATH, services.telegram_standin.app)
-        if settings.local_twilio:
+        if settings.local_twilio and self._in_process_standins:
             services.twilio_standin = TwilioStandIn(
                 services.twilio_account_sid,
                 services.twilio_auth_token,
@@ -137,7 +153,7 @@ class FlerpartProcess:
         settings = self.settings
         builder = ApplicationBuilder().rate_limiter(AIORateLimiter())
         if settings.local_telegram:
-            base = self.local_url + TELEGRAM_STANDIN_PATH
+            base = self._standins_base + TELEGRAM_STANDIN_PATH
             builder = (
                 builder.token(LOCAL_BOT_TOKEN)
                 .base_url(f"{base}/bot")
@@ -174,8 +190,9 @@ class FlerpartProcess:
         await set_command_menus(application)
         if self.settings.telegram_webhook:
             await application.bot.set_webhook(
-                url=f"{self.settings.public_base_url}/telegram/webhook",
-                secret_token=self.settings.telegram_webhook_secret,
+                url=f"{self.services.public_url}/telegram/webhook",
+                secret_token=self.settings.telegram_webhook_secret
+                or self.services.local_webhook_secret,
                 allowed_updates=Update.ALL_TYPES,
             )
         else:
@@ -247,7 +264,7 @@ class FlerpartProcess:
     async def _start_twilio(self) -> None:
         # (PUBLIC_BASE_URL, where Twilio's webhooks reach us, is required in production.)
         settings = self.settings
-        local = self.local_url + TWILIO_STANDIN_PATH if settings.local_twilio else None
+        local = self._standins_base + TWILIO_STANDIN_PATH if settings.local_twilio else None
         base_url = local or settings.twilio_api_base_url
         self.services.twilio = make_twilio_client(
             self.services.twilio_account_sid,

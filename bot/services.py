@@ -38,6 +38,9 @@ class Services:
     telegram_problem: str | None = None
     sim_token: str = ""  # local mode: the per-run key /sim/api wants (the page carries it)
     sim_any_host: bool = False  # --allow-remote-sim: /sim may be reached by any Host name
+    # Local mode with shared stand-ins (STANDINS_URL): the secret our /telegram/webhook
+    # wants, given to the stand-in with setWebhook (production: TELEGRAM_WEBHOOK_SECRET).
+    local_webhook_secret: str = ""
 
 
 # Where the web app keeps the Services: every route module reads them through this key.

@@ -162,3 +162,24 @@ def test_run_serves_health_and_stops_cleanly_on_signal(tmp_path, stop_signal):
     assert "local mode" in stdout and f"http://127.0.0.1:{port}" in stdout
     assert "Demo data created" in stdout  # first start on an empty database
     assert "stopped cleanly" in stderr
+
+
+def test_standins_refuse_to_run_with_production_credentials_in_one_line():
+    production = {
+        "TELEGRAM_BOT_TOKEN": "123:abc",
+        "TELEGRAM_WEBHOOK_SECRET": "s3cret",
+        "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
+        "TWILIO_AUTH_TOKEN": "t",
+        "TWILIO_FROM": "+46700000001",
+        "PUBLIC_BASE_URL": "https://flerpart.example.se",
+    }
+    result = flerpart("standins", "--port", "0", env=production, timeout=20)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0, result.stderr
+    assert "local mode only" in result.stderr
+
+
+def test_standins_refuse_a_host_that_is_not_loopback():
+    result = flerpart("standins", "--port", "0", "--host", "0.0.0.0", timeout=20)
+    assert result.returncode == 2
+    assert "not loopback" in result.stderr and "--allow-remote" in result.stderr

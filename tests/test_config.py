@@ -134,3 +134,22 @@ def test_a_broken_dotenv_line_names_the_line(tmp_path):
     dotenv.write_text("PORT=1\nthis is not an assignment\n")
     with pytest.raises(ConfigError, match=r"\.env:2"):
         settings_from({}, dotenv)
+
+
+def test_shared_standins_keep_local_mode_and_take_telegram_by_webhook():
+    s = settings_from({"STANDINS_URL": "http://127.0.0.1:8090/"})
+    assert s.local_mode and s.standins_url == "http://127.0.0.1:8090"
+    assert s.telegram_webhook  # replicas never poll: one poller per bot
+
+
+@pytest.mark.parametrize(
+    "url", ["https://127.0.0.1:8090", "http://10.0.0.5:8090", "http://example.se:80", "127.0.0.1"]
+)
+def test_standins_url_is_plain_http_on_loopback_only(url):
+    with pytest.raises(ConfigError, match="STANDINS_URL must look like"):
+        settings_from({"STANDINS_URL": url})
+
+
+def test_standins_url_is_refused_in_production():
+    with pytest.raises(ConfigError, match="STANDINS_URL is for local mode only"):
+        settings_from({**PRODUCTION, "STANDINS_URL": "http://127.0.0.1:8090"})

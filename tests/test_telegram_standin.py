@@ -168,3 +168,18 @@ async def test_works_mounted_under_a_prefix(standin):
             assert client.username == "flerpart_local_bot"
     finally:
         await server.close()
+
+
+async def test_a_second_poller_while_one_is_held_gets_409_conflict_as_from_telegram(bot, standin):
+    """Telegram serves one getUpdates at a time per bot: a second bot instance polling
+    gets 409 Conflict, so several replicas can never each poll (they take webhooks)."""
+    first = asyncio.create_task(bot.get_updates(timeout=5))
+    await asyncio.sleep(0.2)
+    async with Bot(TOKEN, base_url=bot.base_url.removesuffix(TOKEN)) as second_instance:
+        with pytest.raises(Conflict, match="terminated by other getUpdates request"):
+            await second_instance.get_updates(timeout=0)
+    await standin.user_sends(14, "hej")
+    async with asyncio.timeout(2):
+        [update] = await first
+    assert update.message.text == "hej"
+    assert await bot.get_updates(offset=update.update_id, timeout=0)  # one poller: fine

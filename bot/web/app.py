@@ -49,7 +49,7 @@ async def healthz(request: web.Request) -> web.Response:
 
 async def telegram_webhook(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
-    expected = services.settings.telegram_webhook_secret or ""
+    expected = services.settings.telegram_webhook_secret or services.local_webhook_secret
     given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
     if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
         raise web.HTTPForbidden(text="forbidden")

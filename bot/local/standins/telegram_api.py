@@ -36,6 +36,10 @@ _STRING_FIELDS = {
 }
 MAX_TEXT = 4096
 _MESSAGE_IDS: dict[int, itertools.count] = {}  # per chat, shared by every stand-in
+POLL_CONFLICT = (
+    "Conflict: terminated by other getUpdates request; "
+    "make sure that only one bot instance is running"
+)
 
 
 class ApiError(Exception):
@@ -93,6 +97,7 @@ class TelegramStandIn:
         self._callback_ids = itertools.count(1)
         self._open_callbacks: set[str] = set()
         self._updates: list[dict] = []
+        self._pollers: list[web.Request] = []  # getUpdates requests being held open
         self._blocked: set[int] = set()
         self._faults: list[_Fault] = []
         self._changed = asyncio.Condition()
@@ -260,7 +265,10 @@ class TelegramStandIn:
         self.calls.append((name, params))
         try:
             self._injected_fault(name)
-            result = await handler(params)
+            if name.lower() == "getupdates":
+                result = await self._one_poller(request, handler, params)
+            else:
+                result = await handler(params)
         except ApiError as error:
             return self._error(error)
         except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as error:
@@ -336,6 +344,18 @@ class TelegramStandIn:
 
     async def _get_me(self, params: dict) -> dict:
         return self.bot_user
+
+    async def _one_poller(self, request: web.Request, handler: Callable, params: dict) -> object:
+        """Like Telegram: while one getUpdates is held open, another is a 409 Conflict
+        (a second bot instance polling). A poll whose client went away does not count."""
+        live = [r for r in self._pollers if r.transport and not r.transport.is_closing()]
+        if live:
+            raise ApiError(409, POLL_CONFLICT)
+        self._pollers.append(request)
+        try:
+            return await handler(params)
+        finally:
+            self._pollers.remove(request)
 
     async def _get_updates(self, params: dict) -> list[dict]:
         if self.webhook is not None:

@@ -349,10 +349,18 @@ class TwilioStandIn:
             return 0, ""
 
     async def send_inbound(
-        self, from_: str, body: str, *, message_sid: str | None = None, to: str | None = None
+        self,
+        from_: str,
+        body: str,
+        *,
+        message_sid: str | None = None,
+        to: str | None = None,
+        webhook_base_url: str | None = None,
     ) -> tuple[int, str]:
-        """An SMS from `from_` to our number, posted signed to our `/twilio/sms`."""
-        if not self.webhook_base_url:
+        """An SMS from `from_` to our number, posted signed to our `/twilio/sms` (at
+        `webhook_base_url`, by default the one set: shared stand-ins serve several replicas)."""
+        base_url = webhook_base_url or self.webhook_base_url
+        if not base_url:
             raise RuntimeError("Twilio stand-in: set webhook_base_url first")
         sid = message_sid or "SM" + secrets.token_hex(16)
         to = to or self.our_number
@@ -397,7 +405,7 @@ class TwilioStandIn:
             self._opted_out.add(from_)
         elif keyword in _START_WORDS:
             self._opted_out.discard(from_)
-        status, text = await self._post_signed(self.webhook_base_url + "/twilio/sms", fields)
+        status, text = await self._post_signed(base_url + "/twilio/sms", fields)
         if status == 200:
             self._reply_from_twiml(from_, text)
         await self._notify()
