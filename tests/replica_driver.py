@@ -139,16 +139,23 @@ class Cluster:
         for proc in order or self.alive:
             await self.sim(proc, "/clock", body)
 
-    async def sms(self, proc: Proc, phone: str, text: str) -> str:
-        """An SMS to our number, posted by Twilio's stand-in to this replica; its answer."""
+    async def sms(self, proc: Proc, phone: str, text: str, wait: float = 20.0) -> str:
+        """An SMS to our number, posted by Twilio's stand-in to this replica; its answer.
+
+        The answer to a known person leaves through the outbox after the 200 (issue 14),
+        from whichever replica's dispatcher claims it: wait for it in the transcript."""
         before = await self.control("GET", f"/sms/{phone}/transcript")
         reply = await self.control(
             "POST", f"/sms/{phone}/message", {"text": text, "replica": proc.url}
         )
         assert reply == {"webhook_status": 200}, reply
-        after = await self.control("GET", f"/sms/{phone}/transcript")
-        answers = [e["text"] for e in after[len(before) :] if e["direction"] == "out"]
-        return "\n".join(answers)
+        deadline = asyncio.get_running_loop().time() + wait
+        while True:
+            after = await self.control("GET", f"/sms/{phone}/transcript")
+            answers = [e["text"] for e in after[len(before) :] if e["direction"] == "out"]
+            if answers or asyncio.get_running_loop().time() > deadline:
+                return "\n".join(answers)
+            await asyncio.sleep(0.2)
 
     async def sent_sms(self) -> list[dict]:
         return await self.control("GET", "/sms/sent")  # type: ignore[return-value]

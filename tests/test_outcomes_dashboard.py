@@ -51,6 +51,7 @@ async def steps_over_meetings(convenor: StaffUser, journeys: dict[str, tuple[int
                 team_id=convenor.team_id,
                 convenor=convenor,
                 purpose="Plan",
+                timezone="Europe/Stockholm",
                 starts_at=starts,
                 ends_at=starts + timedelta(hours=1),
                 status=MeetingStatus.HELD,

@@ -105,6 +105,8 @@ async def close_meeting(chat: RemoteChat) -> None:
     await chat.tap("Lena")  # gives the feedback
     await chat.tap("2027-03-10")
     await chat.tap("No")  # no next meeting
+    await chat.tap("4 · ")  # the step on the ladder they agreed on
+    await chat.tap("agrees")  # to the outcome question in a few months
     await chat.tap("Send it and plan the survey")
     assert "The summary is on its way (1 message)" in (await chat.bot_messages())[-1]["text"]
 
@@ -220,7 +222,7 @@ async def _meeting_across_replicas(cluster: Cluster) -> None:
         return (await OutboxMessage.get(id=survey.id)).status in ("sent", "delivered")
 
     await until(surveyed, 30, "the survey to go out")
-    for n, answer in enumerate(("Ja", "4", "Ja", "Bra att alla lyssnade.")):
+    for n, answer in enumerate(("Ja", "4", "Ja", "3", "Bra att alla lyssnade.")):
         assert await cluster.sms(cluster.alive[n % 2], AMINA, answer)
     await _assert_outcome(cluster, chat)
 
@@ -237,6 +239,7 @@ async def _assert_outcome(cluster: Cluster, chat: RemoteChat) -> None:
         "knew_why": (1, None),
         "could_say": (4, None),
         "next_known": (1, None),
+        "step": (3, None),  # where she feels she is now, on the ladder
         "other": (None, "Bra att alla lyssnade."),
     }
     asked = [m for m in await chat.bot_messages() if "has ended" in m["text"]]
