@@ -6,6 +6,7 @@ from __future__ import annotations
 from tortoise.expressions import F
 
 from flows.core.dialog import Press
+from flows.core.flow_runner import ASKED, HEARD, HEARD_TEXT, LEFT, TAKEN, Heard, is_repeat
 from flows.core.i18n import use_locale
 from flows.meetings import convenor
 from flows.meetings.meeting_form import MeetingForm
@@ -43,3 +44,20 @@ async def test_a_step_whose_state_moved_on_meanwhile_writes_nothing(db, monkeypa
         await convenor.on_text(staff, "We make a plan.")
     assert not await Meeting.exists()
     assert (await ConversationState.get(staff_user=staff)).step == "purpose"
+
+
+def test_a_text_that_arrives_after_a_later_one_is_taken_not_dropped_as_a_repeat():
+    """Two quick messages in a one-per-message step ("decisions") reach two replicas and
+    are taken in the other order: the earlier one is still taken (it was never taken
+    before); only the same message again (a redelivered update) is a repeat."""
+    asked = [5, 1_700_000_000]
+    draft = {
+        ASKED: asked,
+        LEFT: "decisions",
+        HEARD: [11, 1_700_000_002],
+        HEARD_TEXT: "B",
+        TAKEN: [[11, 1_700_000_002]],
+    }
+    earlier = Heard(10, 1_700_000_002)
+    assert not is_repeat(draft, "decisions", earlier, "A")
+    assert is_repeat(draft, "decisions", Heard(11, 1_700_000_002), "B")

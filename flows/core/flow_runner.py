@@ -10,7 +10,9 @@ Typed text cannot carry a version the way buttons do, so the channel hands over 
 message's id and time instead (`Heard`: ids grow in a chat, the bot's own messages
 included; a redelivered update keeps both):
 
-- a text at or below the last one taken is a repeat (a redelivered update): ignored;
+- a text already taken (its id and time among the last ones taken) is a repeat (a
+  redelivered update): ignored. A text that merely arrives after a later one (two
+  replicas, each with one of two quick messages) is not a repeat: it is taken;
 - a text sent before the open question was shown answered an earlier question: it
   is ignored, unless that question was this same step (a loop such as "one
   decision per message") and the text is not a copy of the one just taken
@@ -20,6 +22,10 @@ A message from a later second than the mark is never held against it, so a chat
 whose ids started again (the local stand-in after a restart) is not silenced.
 
 The draft keeps these marks under keys starting with "_"; flows leave them alone.
+
+Several replicas may hold updates of one chat at the same moment: the state row is read
+FOR UPDATE inside the answer's transaction (PostgreSQL), so they take their turns
+instead of one of them losing the race (SQLite writes one at a time anyway).
 """
 
 from __future__ import annotations
@@ -54,6 +60,8 @@ class Heard:
 
 
 HEARD, HEARD_TEXT, ASKED, LEFT = "_heard", "_heard_text", "_asked", "_left"
+TAKEN = "_taken"  # [id, at] of the last texts taken, newest last
+KEEP_TAKEN = 30
 
 
 class Raced(Exception):
@@ -69,6 +77,8 @@ class _Refused(Exception):
 
 async def current(staff: StaffUser, flows: Flows) -> tuple[ConversationState, StepFlow | None]:
     state = await conversation(staff)
+    # Inside the caller's transaction: one update of this chat at a time, across replicas.
+    state = await ConversationState.select_for_update().get(id=state.id)
     flow = flows.get(state.flow or "")
     if flow is None or state.step is None:
         return state, None
@@ -81,7 +91,8 @@ async def begin(
 ) -> list[Reply]:
     async with in_transaction():
         state = await conversation(staff)
-        heard = {HEARD: state.draft[HEARD]} if HEARD in (state.draft or {}) else {}
+        state = await ConversationState.select_for_update().get(id=state.id)
+        heard = {k: state.draft[k] for k in (HEARD, TAKEN) if k in (state.draft or {})}
         await ConversationState.filter(id=state.id).update(
             flow=flow.name,
             step=step,
@@ -95,7 +106,10 @@ async def begin(
 
 def is_repeat(draft: dict, step: str | None, heard: Heard, text: str) -> bool:
     """A text already taken, or one that answered an earlier question (module doc)."""
-    if heard.before(draft.get(HEARD), same_too=True):
+    if TAKEN in draft:
+        if [heard.message_id, heard.at] in draft[TAKEN]:
+            return True
+    elif heard.before(draft.get(HEARD), same_too=True):  # a draft from before TAKEN
         return True
     if not heard.before(draft.get(ASKED), same_too=False):
         return False
@@ -130,6 +144,8 @@ async def answer(
             if heard is not None and given.text is not None:
                 flow.draft[HEARD] = [heard.message_id, heard.at]
                 flow.draft[HEARD_TEXT] = given.text
+                taken = [*flow.draft.get(TAKEN, []), [heard.message_id, heard.at]]
+                flow.draft[TAKEN] = taken[-KEEP_TAKEN:]
             try:
                 return await apply(state, flow, outcome)
             except Raced:
