@@ -12,6 +12,8 @@ from flows.outcomes import followup
 from flows.participants import participant_link
 from storage.models import (
     Attendee,
+    Consent,
+    ConsentKind,
     Meeting,
     MeetingStatus,
     OutboxMessage,
@@ -170,3 +172,26 @@ async def test_an_outcome_question_planned_late_in_the_evening_waits_for_the_mor
     await move_clock_to(process, MONDAY_9.replace(month=6, day=1, hour=8, second=1))
     [sent] = await twilio.wait_for_sent(1)
     assert "Vad gör du nu?" in sent["body"]
+
+
+async def test_a_stop_closes_the_open_outcome_question_and_ends_its_consent(
+    process,  # noqa: F811
+):
+    """After STOP nothing more goes to the number: the open question closes at once (no
+    re-prompt to a later message) and its consent is withdrawn with the others."""
+    meeting = await _closed_meeting_with_consent((AMINA,))
+    await _day(process, MONDAY_9.replace(month=5, day=31, hour=0, minute=5))
+    await move_clock_to(process, MONDAY_9.replace(month=5, day=31, hour=10, second=1))
+    await process.services.twilio_standin.wait_for_sent(1)
+    await _recorded_as_sent()
+    await sms(process, "STOPP")
+    answer = await OutcomeAnswer.get(meeting=meeting)
+    assert answer.status is SurveyStatus.EXPIRED
+    person = await Person.get(id=answer.person_id)
+    assert not await Consent.exists(
+        person=person, kind=ConsentKind.OUTCOME_QUESTION, withdrawn_at=None
+    )
+    await sms(process, "hej, vad betyder det?")
+    outcome_rows = await OutboxMessage.filter(kind="outcome").count()
+    assert outcome_rows == 1  # no re-prompt of the question
+    assert (await OutcomeAnswer.get(meeting=meeting)).category is None

@@ -18,7 +18,9 @@ from storage.models import (
     ConsentKind,
     OutboxMessage,
     OutboxStatus,
+    OutcomeAnswer,
     Person,
+    SurveyStatus,
 )
 
 
@@ -38,6 +40,14 @@ async def record_opt_out(person: Person, via: str, now: datetime) -> None:
         for row in await same_number(person):  # one number, one person: all of it stops
             await Person.filter(id=row.id).update(opted_out_at=now)
             await withdraw_contact_consent(row, via, now, actor=ActorKind.PERSON)
+            # No contact means no question months later either: its consent ends and
+            # an open one closes, so no re-prompt goes to a number that said STOP.
+            await Consent.filter(
+                person=row, kind=ConsentKind.OUTCOME_QUESTION, withdrawn_at=None
+            ).update(withdrawn_at=now, withdrawn_via=via)
+            await OutcomeAnswer.filter(person=row, status=SurveyStatus.OPEN).update(
+                status=SurveyStatus.EXPIRED
+            )
     person.opted_out_at = now
 
 

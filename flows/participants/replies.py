@@ -96,8 +96,11 @@ async def handle_reply(person: Person, text: str, via: str, now: datetime) -> tu
         attendance = await next_attendance(person, now)
         if word is Keyword.HELP:
             return "help", _help_text(attendance)
-        asked = await followup.open_question(person, now)
-        if asked is not None and not says_not_coming(text):
+        # The outcome question wants one digit: a yes or no to a meeting still ahead is
+        # that meeting's answer, and a number that said STOP is asked nothing.
+        to_meeting = word in (Keyword.YES, Keyword.NO) and attendance is not None
+        asked = None if person.opted_out else await followup.open_question(person, now)
+        if asked is not None and not says_not_coming(text) and not to_meeting:
             receipt, forward = await followup.answer(asked, text, now)
             if not forward:
                 return "outcome", receipt
