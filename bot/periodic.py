@@ -14,7 +14,7 @@ from flows.meetings import notes_request
 from flows.outcomes import followup
 from flows.participants import survey
 from storage.db import refresh_planner_statistics
-from storage.duties import claim_duty
+from storage.duties import claim_duty, release_duty
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +28,16 @@ async def expire_and_wake(services: Services) -> None:
     await survey.expire(now)
     await followup.expire(now)
     if services.retention_day != now.date():
+        # Once a day across replicas: the first to claim the day does it. A run that
+        # fails gives the day back, so the next minute (here or elsewhere) tries again.
+        day = now.date().isoformat()
+        if await claim_duty("retention", day, now):
+            try:
+                await _daily_upkeep(services, now)
+            except Exception:
+                await release_duty("retention", day)
+                raise
         services.retention_day = now.date()
-        # Once a day across replicas: the first to claim the day does it.
-        if await claim_duty("retention", now.date().isoformat(), now):
-            await _daily_upkeep(services, now)
     if services.dispatcher is not None:
         services.dispatcher.wake()
 

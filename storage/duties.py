@@ -2,8 +2,9 @@
 
 A duty is claimed by inserting its (duty, period) row: the unique pair lets exactly one
 replica win, on SQLite and PostgreSQL alike, and the row stays as the record of who did
-it. The claim is taken before the work: a replica that dies halfway leaves the period
-done (the duties here are idempotent and run again the next period, so that is safe).
+it. The claim is taken before the work; a run that fails gives the period back
+(`release_duty`), so another minute's run does it. A replica killed halfway leaves the
+period claimed: the duties here are idempotent and run again the next period.
 """
 
 from __future__ import annotations
@@ -26,3 +27,8 @@ async def claim_duty(duty: str, period: str, now: datetime) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+async def release_duty(duty: str, period: str) -> None:
+    """Gives a period back after a failed run, so the next attempt may claim it."""
+    await DutyRun.filter(duty=duty, period=period, owner=OWNER).delete()

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.config import load_settings
 from bot.outbox import dispatcher as dispatcher_module
 from bot.outbox.dispatcher import STALE_AFTER, Dispatcher
 from bot.outbox.senders import Sent
@@ -162,3 +163,26 @@ async def test_a_live_replicas_long_send_is_not_taken_back_by_another(db, monkey
         clock.reset()
     sent = await OutboxMessage.get(id=row.id)
     assert sent.status is OutboxStatus.SENT and sent.attempts == 1
+
+
+async def test_a_failed_daily_run_gives_its_day_back(db, monkeypatch):
+    """The upkeep fails (the database blinked): the day is not spent, so the next
+    minute's run, on this replica or another, does it."""
+    from bot import periodic
+    from bot.services import Services
+
+    services = Services(
+        settings=load_settings({}, dotenv=None), twilio_account_sid="", twilio_auth_token=""
+    )
+
+    async def broken(*args: object) -> None:
+        raise RuntimeError("database blinked")
+
+    monkeypatch.setattr(periodic, "_daily_upkeep", broken)
+    with pytest.raises(RuntimeError):
+        await periodic.expire_and_wake(services)
+    assert not await DutyRun.exists(duty="retention")
+    assert services.retention_day is None
+    monkeypatch.undo()
+    await periodic.expire_and_wake(services)
+    assert await DutyRun.filter(duty="retention").count() == 1

@@ -17,6 +17,8 @@ import unicodedata
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from tortoise.transactions import in_transaction
+
 from flows.core.i18n import _
 from flows.outbox import campaign
 from flows.outbox.schedule import at_local, next_working_day_on_or_after
@@ -109,26 +111,29 @@ async def _plan(meeting: Meeting, person_id: int, now: datetime) -> int:
     due = at_local(next_working_day_on_or_after(today), ASK_AT, tz)
     due = max(due, now)
     consent = await consent_given(person_id)
-    await OutcomeAnswer.create(
-        meeting=meeting,
-        person_id=person_id,
-        consent=consent,
-        asked_at=due,
-        expires_at=due + timedelta(days=OPEN_DAYS),
-    )
-    await OutboxMessage.create(
-        meeting=meeting,
-        person_id=person_id,
-        channel=recipient.channel,
-        kind=KIND,
-        template=TEMPLATE,
-        locale=recipient.locale,
-        params={},
-        due_at=due,
-        next_attempt_at=due,
-        expires_at=due + timedelta(days=OPEN_DAYS),
-        dedupe_key=f"{KIND}:{meeting.id}:{person_id}",
-    )
+    # The question and its message together: a row without its message would count
+    # as asked and never be planned again.
+    async with in_transaction():
+        await OutcomeAnswer.create(
+            meeting=meeting,
+            person_id=person_id,
+            consent=consent,
+            asked_at=due,
+            expires_at=due + timedelta(days=OPEN_DAYS),
+        )
+        await OutboxMessage.create(
+            meeting=meeting,
+            person_id=person_id,
+            channel=recipient.channel,
+            kind=KIND,
+            template=TEMPLATE,
+            locale=recipient.locale,
+            params={},
+            due_at=due,
+            next_attempt_at=due,
+            expires_at=due + timedelta(days=OPEN_DAYS),
+            dedupe_key=f"{KIND}:{meeting.id}:{person_id}",
+        )
     return 1
 
 
