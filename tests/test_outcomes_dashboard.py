@@ -186,3 +186,15 @@ async def test_an_admin_renames_a_step_for_the_team_and_a_coordinator_may_not(pr
     assert "5 · Training or internship" in html  # empty: ours
     names = await ladder.names(world.ada.team_id)
     assert names[3] == "Gruppen på torsdagar" and sorted(names) == [1, 2, 3, 4, 5, 6]
+
+
+def test_a_lone_hidden_cell_cannot_be_worked_out_from_the_total():
+    """6 answered: 5 work and 1 sick leave. Hiding only the 1 would leave it as 6 - 5:
+    a second cell goes with it, so the subtraction gives no one away."""
+    from flows.outcomes.figures import protected
+
+    counts = {"work": 5, "studies": 0, "sick": 1, "other": 0}
+    cells = protected(counts)
+    assert cells["sick"] is None and cells["work"] is None
+    assert cells["studies"] == 0 and cells["other"] == 0
+    assert protected({"a": 5, "b": 7, "c": 0}) == {"a": 5, "b": 7, "c": 0}

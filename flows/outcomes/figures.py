@@ -3,7 +3,9 @@ assessed meeting, the share now in steps 4-6, and the outcome answers beside the
 share to work or studies. Within a scope (flows.staff.scope) and a period of meeting days.
 
 Small cells: a group of fewer than `MIN_CELL` people shows no figures at all, and a count
-of 1 to 4 is shown as "fewer than 5" (None here), so no one can be picked out.
+of 1 to 4 is shown as "fewer than 5" (None here), so no one can be picked out. A lone
+hidden cell beside a shown total takes a second cell with it (`protected`), so it cannot
+be worked out by subtraction.
 """
 
 from __future__ import annotations
@@ -30,6 +32,22 @@ MIN_CELL = 5
 def shown(count: int) -> int | None:
     """A count as it may be shown: 0 and 5 or more as they are, 1-4 hidden (None)."""
     return count if count == 0 or count >= MIN_CELL else None
+
+
+def protected(counts: dict, total_shown: bool = True) -> dict:
+    """The cells of one breakdown as they may be shown. With the total shown, a single
+    hidden cell could be worked out by subtraction (total minus the others), so a second
+    one is hidden with it: the smallest other cell above zero (secondary suppression)."""
+    cells = {key: shown(n) for key, n in counts.items()}
+    hidden = [key for key, n in cells.items() if n is None]
+    if total_shown and len(hidden) == 1:
+        others = [(n, str(key)) for key, n in counts.items() if key not in hidden and n > 0]
+        if others:
+            _n, second = min(others)
+            for key in counts:
+                if str(key) == second:
+                    cells[key] = None
+    return cells
 
 
 @dataclass(frozen=True)
@@ -101,8 +119,8 @@ async def step_figures(scope: Scope, start: date, end: date, tz: ZoneInfo) -> St
         mean_first=round(sum(first.values()) / people, 1),
         mean_latest=round(sum(latest.values()) / people, 1),
         share_top_latest=top / people if shown(top) is not None else None,
-        first={s: shown(list(first.values()).count(s)) for s in ladder.STEPS},
-        latest={s: shown(list(latest.values()).count(s)) for s in ladder.STEPS},
+        first=protected({s: list(first.values()).count(s) for s in ladder.STEPS}),
+        latest=protected({s: list(latest.values()).count(s) for s in ladder.STEPS}),
     )
 
 
@@ -123,7 +141,7 @@ async def outcome_figures(scope: Scope, start: date, end: date, tz: ZoneInfo) ->
         asked=asked,
         answered=answered,
         suppressed=False,
-        categories={c: shown(n) for c, n in counts.items()},
+        categories=protected(counts, total_shown=shown(answered) is not None),
         share_work_or_studies=good / answered if shown(good) is not None else None,
     )
 
