@@ -37,6 +37,7 @@ from flows.meetings.meeting_list import PAGE_SIZE, Filters, meeting_page
 from flows.outcomes.figures import figures
 from flows.staff.scope import Scope
 from storage.db import apply_migrations, refresh_planner_statistics, tortoise_config
+from storage.message_models import OutboxMessage, SurveyAnswer
 from storage.models import (
     ActionItem,
     Attendee,
@@ -44,16 +45,13 @@ from storage.models import (
     ChecklistTick,
     Meeting,
     MeetingStatus,
-    OutboxMessage,
     OutboxStatus,
-    OutcomeAnswer,
     Person,
     StaffRole,
     StaffUser,
-    StepAssessment,
-    SurveyAnswer,
     Team,
 )
+from storage.record_models import OutcomeAnswer, StepAssessment
 
 NOW = datetime(2027, 3, 9, 9, 30, tzinfo=UTC)
 PER_TEAM = 1000

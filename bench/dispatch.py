@@ -84,7 +84,8 @@ async def run_ours(url: str, n: int, claim: int) -> dict:
     from flows.core.clock import clock
     from storage import outbox
     from storage.db import close_database, open_database
-    from storage.models import Channel, OutboxMessage, OutboxStatus
+    from storage.message_models import OutboxMessage
+    from storage.models import Channel, OutboxStatus
 
     sends, recorded = Stamps(n), Stamps(n)
 
@@ -148,7 +149,8 @@ async def run_lateness(url: str, n: int, claim: int) -> dict:
     from bot.outbox.senders import Sent
     from flows.core.clock import clock
     from storage.db import close_database, open_database
-    from storage.models import Channel, OutboxMessage
+    from storage.message_models import OutboxMessage
+    from storage.models import Channel
 
     late = Stamps(n, keep=True)
 
@@ -291,7 +293,8 @@ async def seed_ours(url: str, n: int, due_in: float = 0.0) -> None:
     from tortoise.backends.base.executor import EXECUTOR_CACHE
 
     from storage.db import apply_migrations, close_database, open_database
-    from storage.models import Channel, OutboxMessage, Person
+    from storage.message_models import OutboxMessage
+    from storage.models import Channel, Person
     from tests.factories import convenor, meeting_with_attendees
 
     EXECUTOR_CACHE.clear()  # cached per connection name, and we switch backends here

@@ -140,7 +140,8 @@ async def afterwards(url: str) -> dict:
     from tortoise.backends.base.executor import EXECUTOR_CACHE
 
     from storage.db import close_database, open_database
-    from storage.models import Channel, InboundMessage, OutboxMessage
+    from storage.message_models import InboundMessage, OutboxMessage
+    from storage.models import Channel
 
     EXECUTOR_CACHE.clear()
     await open_database(url)

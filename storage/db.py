@@ -18,7 +18,8 @@ from tortoise.exceptions import BaseORMException
 
 log = logging.getLogger(__name__)
 
-MODELS_MODULE = "storage.models"
+# One app, three modules (storage/models.py says why).
+MODELS_MODULES = ["storage.models", "storage.message_models", "storage.record_models"]
 MIGRATIONS_MODULE = "storage.migrations"
 _SCHEMES = {"sqlite", "postgres", "postgresql", "asyncpg"}
 
@@ -60,7 +61,7 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
         "connections": {"default": database_url},
         "apps": {
             "models": {
-                "models": [MODELS_MODULE],
+                "models": MODELS_MODULES,
                 "default_connection": "default",
                 "migrations": MIGRATIONS_MODULE,
             }

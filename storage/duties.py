@@ -15,7 +15,7 @@ from datetime import datetime
 
 from tortoise.exceptions import IntegrityError
 
-from storage.models import DutyRun
+from storage.record_models import DutyRun
 
 OWNER = f"{socket.gethostname()}:{os.getpid()}"[:120]
 

@@ -19,7 +19,8 @@ from typing import NamedTuple
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from storage.models import InboundMessage, Person
+from storage.message_models import InboundMessage
+from storage.models import Person
 
 
 class NewInbound(NamedTuple):

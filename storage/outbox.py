@@ -16,7 +16,8 @@ from tortoise.expressions import Case, F, When
 from tortoise.functions import Min
 from tortoise.transactions import in_transaction
 
-from storage.models import Channel, OutboxMessage, OutboxStatus
+from storage.message_models import OutboxMessage
+from storage.models import Channel, OutboxStatus
 
 MAX_ATTEMPTS = 3
 CLAIMED_FIELDS = (

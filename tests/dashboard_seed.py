@@ -12,18 +12,17 @@ import aiohttp
 from bot.process import FlerpartProcess
 from flows.core.clock import clock
 from flows.staff import web_auth
+from storage.message_models import OutboxMessage, SurveyAnswer
 from storage.models import (
     ActionItem,
     Attendee,
     AttendeeRole,
     Meeting,
     MeetingStatus,
-    OutboxMessage,
     OutboxStatus,
     Person,
     StaffRole,
     StaffUser,
-    SurveyAnswer,
     SurveyStatus,
     Team,
 )

@@ -14,7 +14,8 @@ from bot.outbox.dispatcher import Dispatcher, DispatchRefused
 from bot.outbox.senders import Sent
 from flows.core.clock import clock
 from storage.db import close_database, open_database
-from storage.models import Channel, OutboxMessage
+from storage.message_models import OutboxMessage
+from storage.models import Channel
 from storage.outbox import PENDING
 
 PROVIDER_SECONDS = 0.02  # how long the fake provider takes to accept a message

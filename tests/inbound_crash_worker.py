@@ -17,7 +17,7 @@ import sys
 from bot.sms.inbound_worker import InboundWorker
 from flows.participants.inbound import IncomingSms, Stored
 from storage.db import close_database, open_database
-from storage.models import InboundMessage
+from storage.message_models import InboundMessage
 
 PHONES = ("+46701740605", "+46701740606", "+46701740607")
 # Three yes from three people, and the second one's note for the convenor after it.

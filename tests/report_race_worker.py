@@ -19,7 +19,8 @@ from bot.outbox.senders import Sent
 from flows.core.clock import clock
 from flows.outbox.delivery import record_status
 from storage.db import open_database
-from storage.models import Channel, OutboxMessage
+from storage.message_models import OutboxMessage
+from storage.models import Channel
 
 
 def provider_id(outbox_id: int) -> str:

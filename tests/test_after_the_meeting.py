@@ -16,14 +16,8 @@ from flows.core.dialog import Press, Reply
 from flows.core.i18n import use_locale
 from flows.meetings import convenor, notes_request
 from flows.participants.templates import render
-from storage.models import (
-    Attendee,
-    Meeting,
-    MeetingStatus,
-    OutboxMessage,
-    StaffRole,
-    StaffUser,
-)
+from storage.message_models import OutboxMessage
+from storage.models import Attendee, Meeting, MeetingStatus, StaffRole, StaffUser
 from tests.factories import convenor as make_convenor
 from tests.factories import meeting_with_attendees
 

@@ -14,7 +14,8 @@ import pytest
 from bot.process import FlerpartProcess
 from flows.core import limits
 from flows.staff.api_tokens import create_token
-from storage.models import ApiToken, Attendee, Meeting, MeetingStatus, Person, Team
+from storage.models import Attendee, Meeting, MeetingStatus, Person, Team
+from storage.record_models import ApiToken
 from tests.chat_driver import Chat
 from tests.conftest import local_process
 from tests.dashboard_seed import NOW, PHONE, World, seed

@@ -8,7 +8,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.process import FlerpartProcess
-from storage.models import ActorKind, AuditEvent
+from storage.models import ActorKind
+from storage.record_models import AuditEvent
 from tests.conftest import local_process
 from tests.dashboard_seed import logged_in, seed
 

@@ -12,13 +12,13 @@ import pytest
 
 from bot.process import FlerpartProcess
 from flows.core.clock import clock
+from storage.message_models import OutboxMessage
 from storage.models import (
     ConversationState,
     Meeting,
     MeetingStatus,
     Note,
     NoteKind,
-    OutboxMessage,
     OutboxStatus,
     Person,
     StaffRole,

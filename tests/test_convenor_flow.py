@@ -14,6 +14,7 @@ from bot.process import FlerpartProcess
 from flows.core.clock import clock
 from flows.meetings import checklists, notes_request
 from flows.staff.onboarding import create_invitation
+from storage.message_models import OutboxMessage
 from storage.models import (
     ActionItem,
     Attendee,
@@ -24,7 +25,6 @@ from storage.models import (
     Meeting,
     MeetingStatus,
     Note,
-    OutboxMessage,
     OutboxStatus,
     StaffRole,
     TickState,

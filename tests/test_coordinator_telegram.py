@@ -11,7 +11,8 @@ import pytest
 
 from bot.process import FlerpartProcess
 from flows.followup import digest
-from storage.models import ActionItem, Meeting, OutboxMessage, StaffUser, Team
+from storage.message_models import OutboxMessage
+from storage.models import ActionItem, Meeting, StaffUser, Team
 from tests.chat_driver import Chat
 from tests.conftest import local_process
 from tests.dashboard_seed import NOW, World, login_form_value, seed

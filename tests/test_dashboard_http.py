@@ -16,7 +16,7 @@ from bot.process import FlerpartProcess
 from bot.web.dashboard_auth import LOGIN_COOKIE, SESSION_COOKIE
 from flows.core.clock import clock
 from flows.staff import web_auth
-from storage.models import AuditEvent, WebSession
+from storage.record_models import AuditEvent, WebSession
 from tests.conftest import local_process
 from tests.dashboard_seed import PHONE, World, logged_in, login_form_value, seed
 

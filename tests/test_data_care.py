@@ -9,25 +9,23 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from flows.care import person_data, retention
+from storage.message_models import InboundMessage, OutboxMessage, SurveyAnswer
 from storage.models import (
     ActionItem,
     Attendee,
-    AuditEvent,
     Channel,
     Consent,
     ConsentKind,
-    InboundMessage,
     InfoLink,
     Meeting,
     MeetingStatus,
     Note,
     NoteKind,
-    OutboxMessage,
     OutboxStatus,
     Person,
-    SurveyAnswer,
     SurveyStatus,
 )
+from storage.record_models import AuditEvent
 from tests.conftest import migrated_sqlite
 from tests.factories import convenor, meeting_with_attendees, page_token
 

@@ -12,7 +12,8 @@ import pytest
 
 from flows.core.clock import clock
 from flows.outbox.campaign import schedule_reminders
-from storage.models import OutboxMessage, OutboxStatus
+from storage.message_models import OutboxMessage
+from storage.models import OutboxStatus
 from tests.conftest import PG_ADMIN_URL, PG_TEST_DB, eventually, local_process
 from tests.factories import convenor, meeting_with_attendees
 

@@ -16,7 +16,8 @@ from flows.core.clock import clock
 from flows.outbox.delivery import record_status
 from storage import outbox
 from storage.db import tortoise_config
-from storage.models import Channel, OutboxMessage, OutboxStatus, StaffRole, StaffUser, Team
+from storage.message_models import OutboxMessage
+from storage.models import Channel, OutboxStatus, StaffRole, StaffUser, Team
 from tests.conftest import migrated_sqlite, run_in_thread
 from tests.report_race_worker import provider_id
 from tests.test_dispatch_processes import _finish, _seed, _wait_for_line, _worker

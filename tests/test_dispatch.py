@@ -23,19 +23,19 @@ from flows.outbox.campaign import (
     schedule_survey,
 )
 from flows.outbox.delivery import record_status
+from storage.message_models import OutboxMessage
 from storage.models import (
     ActionItem,
     ActionStatus,
     Attendee,
-    AuditEvent,
     Consent,
     Meeting,
     MeetingStatus,
-    OutboxMessage,
     OutboxStatus,
     Person,
     StaffUser,
 )
+from storage.record_models import AuditEvent
 from tests.conftest import eventually, migrated_sqlite, truncate_postgres
 from tests.factories import convenor, meeting_with_attendees
 

@@ -11,7 +11,8 @@ import pytest
 
 from bot.process import FlerpartProcess
 from flows.core.clock import clock
-from storage.models import Channel, OutboxMessage, Person, StaffRole, StaffUser, Team
+from storage.message_models import OutboxMessage
+from storage.models import Channel, Person, StaffRole, StaffUser, Team
 from tests.conftest import local_process
 
 STHLM = ZoneInfo("Europe/Stockholm")

@@ -19,7 +19,8 @@ from tortoise.context import TortoiseContext
 from bot.outbox.dispatcher import Dispatcher
 from flows.core.clock import clock
 from storage.db import tortoise_config
-from storage.models import Channel, OutboxMessage, StaffRole, StaffUser, Team
+from storage.message_models import OutboxMessage
+from storage.models import Channel, StaffRole, StaffUser, Team
 from tests.conftest import migrated_sqlite, run_in_thread, truncate_postgres
 
 ROOT = Path(__file__).resolve().parent.parent

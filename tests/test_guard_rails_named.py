@@ -15,13 +15,13 @@ from flows.core.clock import clock
 from flows.core.i18n import use_locale
 from flows.meetings.meeting_words import caution_lines
 from flows.outbox.campaign import schedule_reminders
+from storage.message_models import OutboxMessage
 from storage.models import (
     Agency,
     Attendee,
     AttendeeResponse,
     AttendeeRole,
     Meeting,
-    OutboxMessage,
     OutboxStatus,
     Person,
     StaffUser,

@@ -11,17 +11,16 @@ import pytest
 from icalendar import Calendar
 
 from bot.process import FlerpartProcess
+from storage.message_models import InboundMessage, SurveyAnswer
 from storage.models import (
     ActionItem,
     Attendee,
     AttendeeRole,
     Channel,
-    InboundMessage,
     Meeting,
     Note,
     NoteKind,
     Person,
-    SurveyAnswer,
     SurveyStatus,
 )
 from tests.conftest import local_process

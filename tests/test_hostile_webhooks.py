@@ -14,7 +14,7 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from bot.process import FlerpartProcess
-from storage.models import InboundMessage
+from storage.message_models import InboundMessage
 from tests.conftest import local_process
 
 FLOOD_MESSAGES = 10_000

@@ -20,13 +20,8 @@ from flows.core.clock import clock
 from flows.participants.inbound import IncomingSms, Stored, process_next, store_sms
 from storage.db import apply_migrations, tortoise_config
 from storage.group_commit import GroupCommit
-from storage.models import (
-    Attendee,
-    AttendeeResponse,
-    InboundMessage,
-    OutboxMessage,
-    SurveyAnswer,
-)
+from storage.message_models import InboundMessage, OutboxMessage, SurveyAnswer
+from storage.models import Attendee, AttendeeResponse
 from tests.conftest import local_process, run_in_thread
 from tests.factories import convenor, meeting_with_attendees
 from tests.inbound_crash_worker import MESSAGES, PHONES

@@ -15,6 +15,7 @@ from icalendar import Calendar
 from bot.process import FlerpartProcess
 from flows.core.clock import clock
 from flows.participants import info_page, templates
+from storage.message_models import OutboxMessage
 from storage.models import (
     Agency,
     Attendee,
@@ -23,7 +24,6 @@ from storage.models import (
     InfoLink,
     Meeting,
     MeetingStatus,
-    OutboxMessage,
     Person,
 )
 from tests.browser import artifact, chromium_page  # noqa: F401 - a fixture

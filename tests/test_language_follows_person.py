@@ -24,6 +24,7 @@ from flows.core.i18n import _, use_locale
 from flows.participants import info_page
 from flows.participants.templates import render
 from storage.db import apply_migrations, tortoise_config
+from storage.message_models import OutboxMessage
 from storage.models import (
     ActionItem,
     Agency,
@@ -34,7 +35,6 @@ from storage.models import (
     MeetingStatus,
     Note,
     NoteKind,
-    OutboxMessage,
     Person,
     StaffUser,
 )

@@ -14,7 +14,8 @@ from tortoise.migrations.autodetector import MigrationAutodetector
 from flows.participants.info_page import InfoView, info_for
 from storage import outbox
 from storage.db import apply_migrations, close_database, open_database, tortoise_config
-from storage.models import InfoLink, MessageKind, OutboxMessage, Team
+from storage.message_models import OutboxMessage
+from storage.models import InfoLink, MessageKind, Team
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "storage" / "migrations"
 

@@ -20,7 +20,8 @@ from bot.process import FlerpartProcess
 from flows.core.clock import clock
 from flows.meetings import notes_request
 from storage.db import apply_migrations
-from storage.models import Meeting, MessageKind, OutboxMessage, OutboxStatus, StaffUser
+from storage.message_models import OutboxMessage
+from storage.models import Meeting, MessageKind, OutboxStatus, StaffUser
 from tests.chat_driver import Chat
 from tests.conftest import eventually, truncate_postgres
 from tests.factories import convenor, meeting_with_attendees

@@ -3,7 +3,8 @@ from datetime import timedelta
 from flows.core.clock import Clock
 from flows.staff import onboarding
 from flows.staff.onboarding import StartOutcome, create_invitation
-from storage.models import AuditEvent, Invitation, StaffRole, StaffUser
+from storage.models import Invitation, StaffRole, StaffUser
+from storage.record_models import AuditEvent
 
 
 async def test_an_invitation_makes_a_staff_user_once(db):

@@ -3,7 +3,8 @@
 from datetime import UTC, datetime, timedelta
 
 from storage import outbox
-from storage.models import Channel, OutboxMessage, OutboxStatus, StaffRole, StaffUser, Team
+from storage.message_models import OutboxMessage
+from storage.models import Channel, OutboxStatus, StaffRole, StaffUser, Team
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 

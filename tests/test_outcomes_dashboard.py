@@ -21,14 +21,13 @@ from storage.models import (
     AttendeeRole,
     Meeting,
     MeetingStatus,
-    OutcomeAnswer,
     OutcomeCategory,
     Person,
     StaffUser,
-    StepAssessment,
     StepAssessor,
     SurveyStatus,
 )
+from storage.record_models import OutcomeAnswer, StepAssessment
 from tests.conftest import local_process
 from tests.dashboard_seed import NOW, World, logged_in, seed
 

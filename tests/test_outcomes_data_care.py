@@ -14,14 +14,13 @@ from flows.outcomes import ladder
 from storage.models import (
     Consent,
     ConsentKind,
-    OutcomeAnswer,
     OutcomeCategory,
     Person,
-    StepAssessment,
     StepAssessor,
     SurveyStatus,
     Team,
 )
+from storage.record_models import OutcomeAnswer, StepAssessment
 from tests.test_data_care import AMINA, NOW, amina_with_history
 
 

@@ -10,19 +10,19 @@ from bot.periodic import run_what_fell_due
 from flows.core.clock import clock
 from flows.outcomes import followup
 from flows.participants import participant_link
+from storage.message_models import OutboxMessage
 from storage.models import (
     Attendee,
     Consent,
     ConsentKind,
     Meeting,
     MeetingStatus,
-    OutboxMessage,
-    OutcomeAnswer,
     OutcomeCategory,
     Person,
     StaffUser,
     SurveyStatus,
 )
+from storage.record_models import OutcomeAnswer
 from tests.conftest import eventually
 from tests.factories import page_token
 from tests.test_info_page import A_WEEK_BEFORE, a_meeting, fetch, text_of

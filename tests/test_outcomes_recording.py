@@ -7,7 +7,8 @@ from flows.core.clock import clock
 from flows.core.i18n import use_locale
 from flows.meetings import convenor
 from flows.outcomes import ladder
-from storage.models import Attendee, Consent, ConsentKind, StepAssessment, StepAssessor, Team
+from storage.models import Attendee, Consent, ConsentKind, StepAssessor, Team
+from storage.record_models import StepAssessment
 from tests.factories import convenor as make_convenor
 from tests.test_after_the_meeting import _data, _ended_meeting, _labels, _until_feedback
 

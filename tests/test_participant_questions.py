@@ -15,20 +15,18 @@ from bot.process import FlerpartProcess
 from flows.core.clock import clock
 from flows.outbox.campaign import schedule_information, schedule_reminders, schedule_survey
 from flows.participants import participant_link, survey
+from storage.message_models import InboundMessage, OutboxMessage, SurveyAnswer
 from storage.models import (
     Attendee,
     AttendeeResponse,
     Channel,
     Consent,
     ConsentKind,
-    InboundMessage,
     Meeting,
     MeetingStatus,
-    OutboxMessage,
     OutboxStatus,
     Person,
     StaffUser,
-    SurveyAnswer,
 )
 from tests.chat_driver import Chat
 from tests.conftest import eventually, local_process

@@ -17,6 +17,7 @@ from flows.core.meeting_time import when
 from flows.participants import survey
 from flows.participants.sms_parts import gsm7_safe, sms_parts
 from flows.participants.templates import render
+from storage.message_models import OutboxMessage
 from storage.models import (
     ActionItem,
     Agency,
@@ -28,7 +29,6 @@ from storage.models import (
     MeetingStatus,
     Note,
     NoteKind,
-    OutboxMessage,
     Person,
     StaffRole,
     StaffUser,

@@ -18,15 +18,8 @@ from bot.local.standins.telegram_api import TelegramStandIn
 from bot.process import FlerpartProcess
 from flows.core.clock import clock
 from flows.staff.onboarding import create_invitation
-from storage.models import (
-    Channel,
-    InboundMessage,
-    Invitation,
-    OutboxMessage,
-    OutboxStatus,
-    StaffRole,
-    StaffUser,
-)
+from storage.message_models import InboundMessage, OutboxMessage
+from storage.models import Channel, Invitation, OutboxStatus, StaffRole, StaffUser
 from tests.conftest import eventually, free_port, migrated_sqlite
 from tests.factories import convenor
 

@@ -24,15 +24,9 @@ from bot.outbox.senders import Sent
 from flows.core.clock import clock
 from storage import outbox
 from storage.duties import claim_duty
-from storage.models import (
-    Channel,
-    DutyRun,
-    OutboxMessage,
-    OutboxStatus,
-    StaffRole,
-    StaffUser,
-    Team,
-)
+from storage.message_models import OutboxMessage
+from storage.models import Channel, OutboxStatus, StaffRole, StaffUser, Team
+from storage.record_models import DutyRun
 from tests.conftest import PG_ADMIN_URL, _pg_url, eventually
 from tests.test_cli import clean_env
 

@@ -24,15 +24,9 @@ from tortoise.context import TortoiseContext
 
 from bot.outbox.dispatcher import STALE_AFTER
 from storage.db import tortoise_config
-from storage.models import (
-    ActionItem,
-    DutyRun,
-    Meeting,
-    MeetingStatus,
-    OutboxMessage,
-    OutboxStatus,
-    SurveyAnswer,
-)
+from storage.message_models import OutboxMessage, SurveyAnswer
+from storage.models import ActionItem, Meeting, MeetingStatus, OutboxStatus
+from storage.record_models import DutyRun
 from tests.conftest import PG_ADMIN_URL, _pg_url
 from tests.replica_driver import Cluster, RemoteChat
 

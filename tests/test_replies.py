@@ -13,16 +13,8 @@ import pytest
 from bot.process import FlerpartProcess
 from flows.core.clock import clock
 from flows.outbox.campaign import schedule_reminders
-from storage.models import (
-    Attendee,
-    AttendeeResponse,
-    Consent,
-    ConsentKind,
-    InboundMessage,
-    OutboxMessage,
-    OutboxStatus,
-    Person,
-)
+from storage.message_models import InboundMessage, OutboxMessage
+from storage.models import Attendee, AttendeeResponse, Consent, ConsentKind, OutboxStatus, Person
 from tests.conftest import eventually, local_process
 from tests.factories import convenor, meeting_with_attendees
 

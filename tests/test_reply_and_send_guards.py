@@ -14,6 +14,7 @@ from flows.meetings.meeting_card import make_texts_plain, preview, sms_facts
 from flows.participants import info_page
 from flows.participants.compose import Skip, compose
 from flows.participants.replies import handle_reply, next_attendance
+from storage.message_models import OutboxMessage
 from storage.models import (
     Attendee,
     AttendeeResponse,
@@ -22,7 +23,6 @@ from storage.models import (
     InfoLink,
     Meeting,
     MeetingStatus,
-    OutboxMessage,
     Person,
 )
 from tests.factories import convenor, meeting_with_attendees, page_token

@@ -41,7 +41,8 @@ from bot.web.app import make_web_app
 from flows.core.clock import clock
 from flows.staff import web_auth
 from flows.staff.api_tokens import create_token
-from storage.models import InboundMessage, StaffRole, StaffUser, Team
+from storage.message_models import InboundMessage
+from storage.models import StaffRole, StaffUser, Team
 from tests.conftest import local_process
 
 EXAMPLES = int(os.environ.get("FLERPART_ROUTE_FUZZ_EXAMPLES", "16"))  # per route and method

@@ -21,16 +21,15 @@ from flows.core.clock import clock
 from flows.outbox.schedule import is_working_day
 from flows.simulator.demo import create_demo
 from flows.simulator.demo_view import DEMO_CONVENOR_USER_ID, SIM_NAMES
+from storage.message_models import OutboxMessage, SurveyAnswer
 from storage.models import (
     ActionItem,
     Attendee,
     AttendeeResponse,
     Meeting,
     MeetingStatus,
-    OutboxMessage,
     OutboxStatus,
     StaffUser,
-    SurveyAnswer,
 )
 from tests.browser import artifact, chromium_page  # noqa: F401 - a fixture
 from tests.conftest import eventually, local_process, migrated_sqlite

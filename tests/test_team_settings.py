@@ -15,7 +15,9 @@ from flows.core.clock import clock
 from flows.meetings import meeting_intake
 from flows.outbox import campaign, team_settings
 from flows.participants.compose import Composed, Defer, compose
-from storage.models import AttendeeRole, AuditEvent, OutboxMessage, StaffUser, Team
+from storage.message_models import OutboxMessage
+from storage.models import AttendeeRole, StaffUser, Team
+from storage.record_models import AuditEvent
 from tests.conftest import local_process
 from tests.dashboard_seed import NOW, logged_in, seed
 from tests.factories import convenor, meeting_with_attendees

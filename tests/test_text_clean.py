@@ -16,7 +16,8 @@ from flows.core.text_clean import clean
 from flows.meetings import meeting_intake
 from flows.participants.inbound import IncomingSms, process_next, store_sms
 from flows.participants.sms_parts import GSM7_BASIC, GSM7_EXTENSION, sms_parts
-from storage.models import AttendeeRole, InboundMessage, Meeting, Person, Team
+from storage.message_models import InboundMessage
+from storage.models import AttendeeRole, Meeting, Person, Team
 
 MANY = settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 INVISIBLE = [

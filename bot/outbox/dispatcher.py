@@ -46,7 +46,8 @@ from flows.core.clock import Clock
 from flows.core.phone import mask_in_text
 from flows.participants import compose as policy
 from storage import outbox
-from storage.models import Channel, OutboxMessage
+from storage.message_models import OutboxMessage
+from storage.models import Channel
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable
 from flows.participants import inbound
 from flows.participants.inbound import IncomingSms, Stored
 from storage.group_commit import GroupCommit
-from storage.models import InboundMessage
+from storage.message_models import InboundMessage
 
 log = logging.getLogger(__name__)
 

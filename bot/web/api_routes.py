@@ -26,7 +26,8 @@ from flows.meetings.meeting_list import Row, meeting_page, meeting_row
 from flows.outbox import team_settings
 from flows.outcomes import figures
 from flows.staff import api_tokens, scope
-from storage.models import Agency, ApiToken, Attendee, AttendeeRole, MeetingKind, StaffUser
+from storage.models import Agency, Attendee, AttendeeRole, MeetingKind, StaffUser
+from storage.record_models import ApiToken
 
 TOKEN_KEY = web.RequestKey("api_token", ApiToken)
 Handler = Callable[[web.Request], Awaitable[web.Response]]

@@ -18,7 +18,8 @@ from flows.core.clock import clock
 from flows.core.i18n import STAFF_LOCALES
 from flows.participants.info_page import text_locale
 from flows.staff import web_auth
-from storage.models import StaffUser, WebSession
+from storage.models import StaffUser
+from storage.record_models import WebSession
 
 SESSION_COOKIE = "flerpart_session"
 LOGIN_COOKIE = "flerpart_login"  # the pre-session value the login form repeats

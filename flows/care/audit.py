@@ -7,7 +7,8 @@ from datetime import datetime
 
 from tortoise.expressions import Q
 
-from storage.models import ActorKind, AuditEvent, Meeting, Person, StaffRole, StaffUser
+from storage.models import ActorKind, Meeting, Person, StaffRole, StaffUser
+from storage.record_models import AuditEvent
 
 
 async def record_view(

@@ -11,17 +11,9 @@ from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
-from storage.models import (
-    ActorKind,
-    AuditEvent,
-    Consent,
-    ConsentKind,
-    OutboxMessage,
-    OutboxStatus,
-    OutcomeAnswer,
-    Person,
-    SurveyStatus,
-)
+from storage.message_models import OutboxMessage
+from storage.models import ActorKind, Consent, ConsentKind, OutboxStatus, Person, SurveyStatus
+from storage.record_models import AuditEvent, OutcomeAnswer
 
 
 async def same_number(person: Person) -> list[Person]:

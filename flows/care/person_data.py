@@ -13,22 +13,18 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from storage.message_models import InboundMessage, OutboxMessage, SurveyAnswer
 from storage.models import (
     ActorKind,
     Attendee,
-    AuditEvent,
     Consent,
-    InboundMessage,
     InfoLink,
     MessageKind,
-    OutboxMessage,
     OutboxStatus,
-    OutcomeAnswer,
     Person,
-    StepAssessment,
-    SurveyAnswer,
     SurveyStatus,
 )
+from storage.record_models import AuditEvent, OutcomeAnswer, StepAssessment
 
 ERASED_NAME = "-"  # first_name is required; a dash reads as "nobody" in every text
 

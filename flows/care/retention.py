@@ -14,22 +14,19 @@ from datetime import datetime, timedelta
 from tortoise.transactions import in_transaction
 
 from flows.care.person_data import anonymise_person
+from storage.message_models import InboundMessage, OutboxMessage, SurveyAnswer
 from storage.models import (
     ActionItem,
     ActorKind,
     Attendee,
-    AuditEvent,
-    InboundMessage,
     InfoLink,
     Meeting,
     Note,
-    OutboxMessage,
     OutboxStatus,
-    OutcomeAnswer,
     Person,
-    SurveyAnswer,
     SurveyStatus,
 )
+from storage.record_models import AuditEvent, OutcomeAnswer
 
 DEFAULT_DAYS = 180
 REMOVED = "-"  # required text fields keep a dash, not the words

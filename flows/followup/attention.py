@@ -15,6 +15,7 @@ from tortoise.expressions import Subquery
 from tortoise.queryset import QuerySet
 
 from flows.staff.scope import Scope
+from storage.message_models import SurveyAnswer
 from storage.models import (
     CALLED_OFF,
     UPCOMING,
@@ -25,7 +26,6 @@ from storage.models import (
     MeetingStatus,
     MessageKind,
     OutboxStatus,
-    SurveyAnswer,
     SurveyStatus,
 )
 

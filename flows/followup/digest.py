@@ -16,7 +16,8 @@ from flows.followup.attention_text import summary
 from flows.outbox import team_settings
 from flows.outbox.schedule import is_working_day
 from flows.staff.scope import for_staff
-from storage.models import Channel, MessageKind, OutboxMessage, StaffRole, StaffUser
+from storage.message_models import OutboxMessage
+from storage.models import Channel, MessageKind, StaffRole, StaffUser
 
 DIGEST_AT = time(8, 0)
 

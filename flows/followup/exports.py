@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 
 from flows.meetings.meeting_list import Filters, follow_up
 from flows.staff.scope import Scope
-from storage.models import SurveyAnswer, SurveyStatus
+from storage.message_models import SurveyAnswer
+from storage.models import SurveyStatus
 
 MEETING_COLUMNS = (
     "meeting_id",

@@ -12,14 +12,13 @@ from tortoise.expressions import Subquery
 from tortoise.functions import Count
 
 from flows.staff.scope import Scope
+from storage.message_models import OutboxMessage, SurveyAnswer
 from storage.models import (
     HELD,
     AttendeeResponse,
     AttendeeRole,
     MessageKind,
-    OutboxMessage,
     OutboxStatus,
-    SurveyAnswer,
     SurveyStatus,
 )
 

@@ -14,16 +14,15 @@ from flows.core import labels
 from flows.core.i18n import _, current_locale
 from flows.followup import dashboard_labels
 from flows.meetings import checklists
+from storage.message_models import InboundMessage, OutboxMessage
 from storage.models import (
     ActionItem,
     ActionStatus,
     AttendeeRole,
     Checklist,
     ChecklistTick,
-    InboundMessage,
     Meeting,
     NoteKind,
-    OutboxMessage,
     OutboxStatus,
     TickState,
 )

@@ -9,6 +9,7 @@ from flows.meetings import checklists
 from flows.meetings.meeting_words import caution_lines, moment_text
 from flows.participants import templates
 from flows.participants.sms_parts import gsm7_safe, not_gsm7_in, sms_parts, typographic_in
+from storage.message_models import OutboxMessage
 from storage.models import (
     UPCOMING,
     Attendee,
@@ -20,7 +21,6 @@ from storage.models import (
     Consent,
     Meeting,
     MeetingStatus,
-    OutboxMessage,
     Person,
     TickState,
 )

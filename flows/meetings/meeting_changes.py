@@ -15,17 +15,17 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flows.outbox import campaign
+from storage.message_models import OutboxMessage
 from storage.models import (
     ActorKind,
     Attendee,
-    AuditEvent,
     Meeting,
     MeetingStatus,
     MessageKind,
-    OutboxMessage,
     OutboxStatus,
     StaffUser,
 )
+from storage.record_models import AuditEvent
 
 _REACHED = (OutboxStatus.SENDING, OutboxStatus.SENT, OutboxStatus.DELIVERED)
 

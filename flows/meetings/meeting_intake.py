@@ -20,7 +20,6 @@ from storage.models import (
     Agency,
     Attendee,
     AttendeeRole,
-    AuditEvent,
     Meeting,
     MeetingKind,
     MeetingStatus,
@@ -28,6 +27,7 @@ from storage.models import (
     StaffRole,
     StaffUser,
 )
+from storage.record_models import AuditEvent
 
 MAX_ATTENDEES = 12
 

@@ -18,6 +18,7 @@ from tortoise.functions import Count
 
 from flows.meetings import checklists
 from flows.staff.scope import Scope
+from storage.message_models import OutboxMessage, SurveyAnswer
 from storage.models import (
     Attendee,
     AttendeeRole,
@@ -25,8 +26,6 @@ from storage.models import (
     ChecklistTick,
     MeetingStatus,
     MessageKind,
-    OutboxMessage,
-    SurveyAnswer,
     SurveyStatus,
     TickState,
 )

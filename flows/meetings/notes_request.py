@@ -13,7 +13,8 @@ from tortoise.transactions import in_transaction
 
 from flows.core.i18n import N_
 from flows.meetings.meeting_close import ask_after_due
-from storage.models import UPCOMING, Channel, Meeting, MessageKind, OutboxMessage
+from storage.message_models import OutboxMessage
+from storage.models import UPCOMING, Channel, Meeting, MessageKind
 from storage.outbox import RowButton, buttons_data
 
 TEMPLATE = "notes_request"

@@ -19,6 +19,7 @@ from tortoise.transactions import in_transaction
 from flows.core.clock import clock
 from flows.outbox import team_settings
 from flows.outbox.schedule import QUIET_HOURS, SURVEY, CampaignEvent, QuietHours, at_local
+from storage.message_models import OutboxMessage
 from storage.models import (
     CALLED_OFF,
     ActionItem,
@@ -31,7 +32,6 @@ from storage.models import (
     Meeting,
     MeetingStatus,
     MessageKind,
-    OutboxMessage,
     OutboxStatus,
     Person,
 )

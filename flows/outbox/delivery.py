@@ -12,7 +12,8 @@ from tortoise.transactions import in_transaction
 
 from flows.care.consent import record_opt_out
 from flows.core.clock import clock
-from storage.models import OutboxMessage, OutboxStatus, Person
+from storage.message_models import OutboxMessage
+from storage.models import OutboxStatus, Person
 
 log = logging.getLogger(__name__)
 

@@ -18,13 +18,8 @@ from tortoise.expressions import Subquery
 
 from flows.outcomes import ladder
 from flows.staff.scope import Scope
-from storage.models import (
-    OutcomeAnswer,
-    OutcomeCategory,
-    StepAssessment,
-    StepAssessor,
-    SurveyStatus,
-)
+from storage.models import OutcomeCategory, StepAssessor, SurveyStatus
+from storage.record_models import OutcomeAnswer, StepAssessment
 
 MIN_CELL = 5
 

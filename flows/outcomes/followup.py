@@ -23,6 +23,7 @@ from flows.core.i18n import _
 from flows.outbox import campaign
 from flows.outbox.schedule import at_local, next_working_day_on_or_after
 from flows.outcomes import ladder
+from storage.message_models import OutboxMessage
 from storage.models import (
     Attendee,
     AttendeeRole,
@@ -31,13 +32,12 @@ from storage.models import (
     Meeting,
     MeetingStatus,
     MessageKind,
-    OutboxMessage,
     OutboxStatus,
-    OutcomeAnswer,
     Person,
     StaffUser,
     SurveyStatus,
 )
+from storage.record_models import OutcomeAnswer
 
 DEFAULT_DAYS = 90
 KIND = MessageKind.OUTCOME

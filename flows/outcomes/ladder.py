@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from flows.core.i18n import _
 from flows.core.text_clean import clean
-from storage.models import OutcomeCategory, StaffUser, Team, TeamLadderStep
+from storage.models import OutcomeCategory, StaffUser, Team
+from storage.record_models import TeamLadderStep
 
 STEPS = (1, 2, 3, 4, 5, 6)
 TOP_STEPS = (4, 5, 6)  # "in steps 4-6" on the dashboard, as in the report

@@ -18,9 +18,9 @@ from storage.models import (
     Meeting,
     Person,
     StaffUser,
-    StepAssessment,
     StepAssessor,
 )
+from storage.record_models import StepAssessment
 
 NOT_ASSESSED = "none"
 STEP_CHOICES = (*(str(step) for step in ladder.STEPS), NOT_ASSESSED)

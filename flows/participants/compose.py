@@ -16,6 +16,7 @@ from flows.outbox import team_settings
 from flows.outbox.delivery import OPTED_OUT_ERROR, honour_provider_opt_out
 from flows.participants import templates
 from storage import outbox
+from storage.message_models import OutboxMessage
 from storage.models import (
     CALLED_OFF,
     UPCOMING,
@@ -26,7 +27,6 @@ from storage.models import (
     Channel,
     Meeting,
     MessageKind,
-    OutboxMessage,
     OutboxStatus,
     Person,
 )

@@ -26,7 +26,8 @@ from flows.core.phone import is_e164, mask_address
 from flows.core.text_clean import clean
 from flows.participants.replies import handle_reply, who_replied
 from storage import inbound as queue
-from storage.models import Channel, InboundMessage, MessageKind, OutboxMessage, Person
+from storage.message_models import InboundMessage, OutboxMessage
+from storage.models import Channel, MessageKind, Person
 
 log = logging.getLogger(__name__)
 

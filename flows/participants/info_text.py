@@ -19,14 +19,8 @@ from flows.participants.text_bits import (
     first_name,
     sentence,
 )
-from storage.models import (
-    Agency,
-    Attendee,
-    AttendeeRole,
-    Channel,
-    Meeting,
-    OutboxMessage,
-)
+from storage.message_models import OutboxMessage
+from storage.models import Agency, Attendee, AttendeeRole, Channel, Meeting
 
 Renderer = Callable[[OutboxMessage, Meeting | None], Awaitable[str]]
 

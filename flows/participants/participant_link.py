@@ -14,16 +14,9 @@ from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
-from storage.models import (
-    ActorKind,
-    AuditEvent,
-    Channel,
-    Consent,
-    ConsentKind,
-    OutboxMessage,
-    OutboxStatus,
-    Person,
-)
+from storage.message_models import OutboxMessage
+from storage.models import ActorKind, Channel, Consent, ConsentKind, OutboxStatus, Person
+from storage.record_models import AuditEvent
 
 # A staff invitation code may by chance start so too: /start tries a person's code first
 # and falls back to the invitations, so neither kind can be mistaken for the other.

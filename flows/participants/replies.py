@@ -18,22 +18,21 @@ from flows.outcomes import followup
 from flows.participants import survey
 from flows.participants.keywords import BARE_YES, Keyword, keyword, normalise, says_not_coming
 from flows.participants.templates import when
+from storage.message_models import OutboxMessage, SurveyAnswer
 from storage.models import (
     ActorKind,
     Attendee,
     AttendeeResponse,
     AttendeeRole,
-    AuditEvent,
     Channel,
     Consent,
     ConsentKind,
     Meeting,
     MeetingStatus,
     MessageKind,
-    OutboxMessage,
     Person,
-    SurveyAnswer,
 )
+from storage.record_models import AuditEvent
 
 
 async def _upcoming_seats(people: list[Person], now: datetime) -> list[Attendee]:

@@ -22,15 +22,14 @@ from enum import StrEnum
 from flows.core.i18n import _
 from flows.outcomes import recording
 from flows.participants.keywords import Keyword, keyword, normalise
+from storage.message_models import OutboxMessage, SurveyAnswer
 from storage.models import (
     Attendee,
     Meeting,
     MessageKind,
-    OutboxMessage,
     OutboxStatus,
     Person,
     StepAssessor,
-    SurveyAnswer,
     SurveyStatus,
 )
 

@@ -28,6 +28,7 @@ from flows.participants.text_bits import (
     person_in_focus,
     sentence,
 )
+from storage.message_models import OutboxMessage
 from storage.models import (
     ActionItem,
     Attendee,
@@ -37,7 +38,6 @@ from storage.models import (
     Meeting,
     Note,
     NoteKind,
-    OutboxMessage,
     Person,
 )
 

@@ -4,7 +4,8 @@ meeting's day, a sentence ended properly."""
 from __future__ import annotations
 
 from flows.core.meeting_time import when
-from storage.models import Attendee, AttendeeRole, Meeting, OutboxMessage
+from storage.message_models import OutboxMessage
+from storage.models import Attendee, AttendeeRole, Meeting
 
 
 async def first_name(message: OutboxMessage) -> str:

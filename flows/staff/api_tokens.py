@@ -6,7 +6,8 @@ from __future__ import annotations
 import secrets
 
 from flows.staff.onboarding import hash_code
-from storage.models import ActorKind, ApiToken, AuditEvent, Team
+from storage.models import ActorKind, Team
+from storage.record_models import ApiToken, AuditEvent
 
 PREFIX = "flp_"  # recognisable in a leaked config file or a secret scanner
 

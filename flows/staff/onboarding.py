@@ -13,15 +13,8 @@ from tortoise.transactions import in_transaction
 from flows.core.clock import clock
 from flows.core.i18n import STAFF_LOCALES, normalise_locale
 from flows.core.text_clean import clean
-from storage.models import (
-    ActorKind,
-    AuditEvent,
-    Invitation,
-    Meeting,
-    StaffRole,
-    StaffUser,
-    Team,
-)
+from storage.models import ActorKind, Invitation, Meeting, StaffRole, StaffUser, Team
+from storage.record_models import AuditEvent
 
 DEFAULT_VALIDITY = timedelta(days=7)
 

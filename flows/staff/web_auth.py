@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 from tortoise.transactions import in_transaction
 
 from flows.staff.onboarding import hash_code
-from storage.models import ActorKind, AuditEvent, LoginLink, StaffUser, WebSession
+from storage.models import ActorKind, StaffUser
+from storage.record_models import AuditEvent, LoginLink, WebSession
 
 LINK_VALIDITY = timedelta(minutes=10)
 IDLE_LIMIT = timedelta(hours=8)
