@@ -22,6 +22,7 @@ from storage.models import (
     Checklist,
     ChecklistTick,
     Consent,
+    ConsentKind,
     Meeting,
     MeetingStatus,
     Note,
@@ -73,7 +74,8 @@ async def prepare_until_attendees(chat: Chat) -> None:
     await chat.tap("SMS")
     await chat.send("12345", expect="not a mobile number")
     await chat.send("070-174 06 05", expect="agreed that we contact them")
-    await chat.tap("Yes, record it now")
+    # With the same tap: one question in a few months about what she does then (issue 16).
+    await chat.tap("Yes, and to one question in a few months")
 
 
 async def add_attendee(chat: Chat, name: str, agency: str, role: str, phone: str) -> None:
@@ -114,8 +116,10 @@ async def test_a_convenor_prepares_runs_and_closes_a_meeting(tmp_path, database_
         assert sorted(a.person.first_name for a in attendees) == ["Amina", "Erik", "Johan", "Lena"]
         amina = next(a for a in attendees if a.role is AttendeeRole.PERSON_IN_FOCUS)
         assert amina.person.phone == "+46701740605" and amina.person.language == "sv"
-        consent = await Consent.get(person=amina.person)
+        consent = await Consent.get(person=amina.person, kind=ConsentKind.CONTACT_SMS)
         assert consent.recorded_by_id is not None and consent.given_at is not None
+        later = await Consent.get(person=amina.person, kind=ConsentKind.OUTCOME_QUESTION)
+        assert later.recorded_by_id == consent.recorded_by_id
         assert meeting.cautions_accepted == []  # no guard rail was hit
 
         # The checklist: everything done but the interpreter, which is not applicable.
@@ -175,7 +179,7 @@ async def test_a_convenor_prepares_runs_and_closes_a_meeting(tmp_path, database_
         await chat.tap(feedback_day.isoformat())
         await chat.tap("No")  # no next meeting
         await chat.tap("4 · ")  # the step on the ladder they agreed on
-        await chat.tap("Yes, Amina agrees")  # to the outcome question in a few months
+        # Amina agreed to the outcome question in /new: /after does not ask again.
         preview = chat.last()
         assert "This is what Amina will get" in preview
         assert "Vi bestämde: Du börjar en arbetsträning i april." in preview  # Amina's Swedish

@@ -8,6 +8,7 @@ from flows.core.clock import clock
 from flows.core.dialog import Finish, Invalid, Next, Outcome, Reply, StepFlow
 from flows.core.i18n import _
 from flows.core.phone import InvalidPhone, to_e164
+from flows.outcomes import followup
 from storage.models import Attendee, AttendeeRole, Channel, Consent, ConsentKind, Meeting, Person
 
 YES_NO = ("yes", "no")
@@ -101,23 +102,28 @@ class FormBase(StepFlow):
     async def _person(self) -> Person:
         return await Person.get(id=self.draft["person_id"])
 
-    def _consent_question(self, person: Person) -> Reply:
+    def _consent_question(self, person: Person, *, outcome: bool = False) -> Reply:
+        """The contact consent; for the person in focus (`outcome`) also, in the same
+        tap, the consent to one question a few months on (flows.outcomes)."""
+        buttons = [[self.option(_("Yes, record it now"), "yes")]]
+        if outcome:
+            buttons.append([self.option(_("Yes, and to one question in a few months"), "both")])
+        buttons.append([self.option(_("Not yet"), "no")])
         return Reply(
             _(
                 "Has {name} agreed that we contact them by {channel} about this meeting?",
                 name=person.first_name,
                 channel=labels.channel(person.preferred_channel),
             ),
-            [
-                [self.option(_("Yes, record it now"), "yes")],
-                [self.option(_("Not yet"), "no")],
-            ],
+            buttons,
         )
 
     async def _consent_answer(self, person: Person, choice: str) -> Outcome:
         """Everyone we write to needs a recorded consent: 'not yet' means no messages."""
-        if choice == "yes":
+        if choice in ("yes", "both"):
             await record_contact_consent(person, self.staff.id, (await self.staff.team).name)
+            if choice == "both":
+                await followup.record_consent(person, self.staff, clock.now())
             return Next("attendee_name")
         said = Reply(
             _(

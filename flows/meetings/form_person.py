@@ -23,7 +23,7 @@ PERSON_STEPS = {
     "interpreter": Step(choices=YES_NO, next="person_channel"),
     "person_channel": Step(choices=tuple(ch.value for ch in Channel), next="person_phone"),
     "person_phone": Step(choices="_phone_choices", text="_person_phone", next="person_consent"),
-    "person_consent": Step(choices=YES_NO),
+    "person_consent": Step(choices=("yes", "both", "no")),
 }
 
 
@@ -107,7 +107,7 @@ class PersonSteps(FormBase):
             await person.save(update_fields=["phone", "updated_at"])
 
     async def ask_person_consent(self) -> Reply:
-        return self._consent_question(await self._person())
+        return self._consent_question(await self._person(), outcome=True)
 
     async def take_person_consent(self, taken: Taken) -> Outcome:
         return await self._consent_answer(await self._person(), taken.choice or "")
