@@ -150,3 +150,26 @@ async def test_a_teams_reminders_set_before_0012_are_kept_and_its_people_stay(tm
         assert (kept.timezone, kept.quiet_from, kept.quiet_until) == (None, None, None)
     finally:
         await close_database()
+
+
+async def test_sqlite_keeps_every_index_postgresql_has(postgres_url, tmp_path):
+    """SQLite rebuilds a table to drop or alter a column, and the rebuild can lose the
+    table's indexes (0005 did, for `meeting`): after all migrations, both databases have
+    the same indexes, so neither scans a whole table the other would not."""
+    import asyncpg
+
+    url = f"sqlite://{tmp_path}/indexes.sqlite3"
+    await apply_migrations(url)
+    with sqlite3.connect(tmp_path / "indexes.sqlite3") as lite:
+        on_sqlite = {row[0] for row in lite.execute("SELECT name FROM sqlite_master")}
+    conn = await asyncpg.connect(postgres_url.replace("postgres://", "postgresql://"))
+    try:
+        rows = await conn.fetch(
+            "SELECT indexname FROM pg_indexes WHERE schemaname = 'public' "
+            "AND indexname LIKE 'idx_%'"
+        )
+    finally:
+        await conn.close()
+    on_postgres = {row["indexname"] for row in rows}
+    assert on_postgres, "no index found on PostgreSQL"
+    assert sorted(on_postgres - on_sqlite) == []
