@@ -122,7 +122,10 @@ async def claim_next(conn: BaseDBAsyncClient) -> InboundMessage | None:
     table = InboundMessage._meta.db_table  # known once Tortoise is set up
     lock = " FOR UPDATE OF i SKIP LOCKED" if postgres else ""
     _, rows = await conn.execute_query(
-        f'SELECT i."id" FROM "{table}" i WHERE i."processed_at" IS NULL AND NOT EXISTS ('
+        # SMS only: a Telegram reply is handled where it arrives (and marked so); one
+        # left unmarked by an older version must never be answered again by SMS.
+        f'SELECT i."id" FROM "{table}" i WHERE i."processed_at" IS NULL '
+        """AND i."channel" = 'sms' AND NOT EXISTS ("""
         f'SELECT 1 FROM "{table}" o WHERE o."processed_at" IS NULL '
         f'AND o."person_id" = i."person_id" AND o."id" < i."id") '
         f'ORDER BY i."id" LIMIT 1{lock}'

@@ -272,3 +272,15 @@ async def test_a_message_that_cannot_be_handled_is_set_aside_and_the_next_ones_g
     assert handled == {"SMbad": "failed", "SMok": "response"}
     assert await OutboxMessage.filter(kind="receipt").count() == 1
     assert not await OutboxMessage.filter(kind="half-done").exists()
+
+
+async def test_a_telegram_reply_left_unmarked_is_never_answered_by_sms(db):
+    """A Telegram reply is handled where it arrives; one an older version left without
+    its mark (a rolling upgrade) must not be taken by the SMS queue and answered by SMS."""
+    await meeting_with_attendees(_next_week(), await convenor())
+    person_id = (await Attendee.filter(person__phone=AMINA).first()).person_id
+    await InboundMessage.create(
+        channel="telegram", provider_message_id="tg:1:1", person_id=person_id, body="ja"
+    )
+    assert await _handle_all() == 0
+    assert not await OutboxMessage.filter(kind="receipt").exists()
