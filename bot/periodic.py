@@ -5,7 +5,7 @@ fell due is seen now through the same code, not a minute later."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.services import Services
 from flows.care import retention
@@ -15,6 +15,7 @@ from flows.outcomes import followup
 from flows.participants import survey
 from storage.db import refresh_planner_statistics
 from storage.duties import claim_duty, release_duty
+from storage.updates import forget_before
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ async def _daily_upkeep(services: Services, now: datetime) -> None:
     if done:
         log.info("retention: anonymised %d meeting(s)", done)
     await followup.plan_due(now, services.settings.outcome_days)
+    await forget_before(now - timedelta(days=7))  # Telegram's update ids, kept a week
     await refresh_planner_statistics()
 
 

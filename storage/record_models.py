@@ -147,3 +147,12 @@ class DutyRun(Model):
     class Meta:
         table = "duty_run"
         unique_together = (("duty", "period"),)
+
+
+class TelegramUpdate(Model):
+    """A Telegram update taken by a webhook: Telegram sends one again when an answer did
+    not reach it, maybe to another replica; the id makes the second a no-op. Kept a
+    week (the upkeep forgets older ones; Telegram gives up after a day)."""
+
+    update_id = fields.BigIntField(primary_key=True, generated=False)
+    received_at = fields.DatetimeField(db_index=True)

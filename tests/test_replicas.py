@@ -21,14 +21,16 @@ from bot.config import load_settings
 from bot.outbox import dispatcher as dispatcher_module
 from bot.outbox.dispatcher import STALE_AFTER, Dispatcher
 from bot.outbox.senders import Sent
+from bot.services import SERVICES
 from flows.core.clock import clock
 from storage import outbox
 from storage.duties import claim_duty
 from storage.message_models import OutboxMessage
 from storage.models import Channel, OutboxStatus, StaffRole, StaffUser, Team
-from storage.record_models import DutyRun
+from storage.record_models import DutyRun, TelegramUpdate
 from tests.conftest import PG_ADMIN_URL, _pg_url, eventually
 from tests.test_cli import clean_env
+from tests.test_route_fuzz import TELEGRAM_SECRET, production_app  # noqa: F401 - a fixture
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = sorted(p.stem for p in (ROOT / "storage" / "migrations").glob("0*.py"))
@@ -180,3 +182,29 @@ async def test_a_failed_daily_run_gives_its_day_back(db, monkeypatch):
     monkeypatch.undo()
     await periodic.expire_and_wake(services)
     assert await DutyRun.filter(duty="retention").count() == 1
+
+
+async def test_a_telegram_update_delivered_twice_is_handled_once(production_app):  # noqa: F811
+    """Telegram sends an update again when our answer did not reach it, maybe to another
+    replica: the second delivery is answered 200 and not handled again. Ids outside a
+    BIGINT are refused, not a 500."""
+    update = {
+        "update_id": 912345678,
+        "message": {
+            "message_id": 5,
+            "date": 1700000000,
+            "chat": {"id": 42, "type": "private"},
+            "from": {"id": 42, "is_bot": False, "first_name": "Karin"},
+            "text": "/start",
+        },
+    }
+    headers = {"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET}
+    queue = production_app.app[SERVICES].telegram.update_queue
+    for _ in range(2):
+        response = await production_app.post("/telegram/webhook", json=update, headers=headers)
+        assert response.status == 200
+    assert queue.qsize() == 1
+    assert await TelegramUpdate.filter(update_id=912345678).count() == 1
+    huge = {**update, "update_id": 2**70}
+    response = await production_app.post("/telegram/webhook", json=huge, headers=headers)
+    assert response.status == 400

@@ -22,10 +22,12 @@ from bot.web.dashboard_routes import add_dashboard_routes
 from bot.web.info_routes import add_info_routes
 from bot.web.security_headers import add_security_headers
 from bot.web.web_input import read_form, read_json_object, whole_number
+from flows.core.clock import clock
 from flows.core.phone import is_e164
 from flows.outbox import delivery
 from flows.participants.inbound import IncomingSms, Stored, unknown_number_reply
 from storage.db import healthy
+from storage.updates import MAX_UPDATE_ID, first_delivery
 
 log = logging.getLogger(__name__)
 
@@ -54,13 +56,18 @@ async def telegram_webhook(request: web.Request) -> web.Response:
     if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
         raise web.HTTPForbidden(text="forbidden")
     data = await read_json_object(request)
-    if not isinstance(data.get("update_id"), int):
+    update_id = data.get("update_id")
+    if not isinstance(update_id, int) or not 0 <= update_id <= MAX_UPDATE_ID:
         raise web.HTTPBadRequest(text="not a Telegram update")
     application = services.telegram
     try:
         update = Update.de_json(data, application.bot)
     except Exception:  # PTB checks nothing: any shape error of the update surfaces here
         raise web.HTTPBadRequest(text="not a Telegram update") from None
+    # Once across replicas: a second delivery of the same update (our answer was lost,
+    # Telegram tried again, maybe another replica) is answered and not handled again.
+    if not await first_delivery(update_id, clock.now()):
+        return web.Response(text="ok")
     # Answer at once; PTB's own worker processes the queue.
     await application.update_queue.put(update)
     return web.Response(text="ok")
