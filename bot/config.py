@@ -70,6 +70,7 @@ class Settings:
     timezone: str = FALLBACK_TIMEZONE
     default_locale: str = "sv"
     sms_per_second: float = 1.0  # Twilio long codes send 1 SMS/s
+    telegram_per_second: float = 30.0  # Telegram's overall limit for a bot; per replica
     twilio_timeout: float = 10.0  # seconds before a Twilio request counts as failed
     retention_days: int = 180  # closed meetings' personal data is anonymised after this
     outcome_days: int = 90  # the outcome question, this long after the latest closed meeting
@@ -188,6 +189,7 @@ def load_settings(
         raise ConfigError("TELEGRAM_WEBHOOK_SECRET may only hold A-Z a-z 0-9 _ - (1-256 chars)")
 
     sms_per_second = _number(get("SMS_PER_SECOND"), "SMS_PER_SECOND", 1.0, 0.01, 1000)
+    telegram_per_second = _number(get("TELEGRAM_PER_SECOND"), "TELEGRAM_PER_SECOND", 30.0, 0.1, 30)
     twilio_timeout = _number(get("TWILIO_TIMEOUT_SECONDS"), "TWILIO_TIMEOUT_SECONDS", 10, 0.1, 120)
     retention_days = int(_number(get("RETENTION_DAYS"), "RETENTION_DAYS", 180, 1, 3650))
     outcome_days = int(_number(get("OUTCOME_DAYS"), "OUTCOME_DAYS", 90, 1, 3650))
@@ -209,6 +211,7 @@ def load_settings(
         timezone=timezone,
         default_locale=locale,
         sms_per_second=sms_per_second,
+        telegram_per_second=telegram_per_second,
         twilio_timeout=twilio_timeout,
         retention_days=retention_days,
         outcome_days=outcome_days,

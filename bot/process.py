@@ -277,7 +277,9 @@ class FlerpartProcess:
         services, settings = self.services, self.settings
         assert services.telegram is not None and services.twilio is not None
         senders = {
-            Channel.TELEGRAM: TelegramSender(services.telegram.bot),
+            Channel.TELEGRAM: TelegramSender(
+                services.telegram.bot, per_second=settings.telegram_per_second
+            ),
             Channel.SMS: SmsSender(
                 services.twilio,
                 from_=settings.twilio_from

@@ -46,6 +46,7 @@ def test_defaults_run_in_local_mode_on_sqlite():
         ({"TWILIO_ACCOUNT_SID": "AC1"}, "TWILIO_AUTH_TOKEN"),
         ({"SMS_PER_SECOND": "fast"}, "SMS_PER_SECOND"),
         ({"SMS_PER_SECOND": "nan"}, "SMS_PER_SECOND"),
+        ({"TELEGRAM_PER_SECOND": "31"}, "TELEGRAM_PER_SECOND"),  # above Telegram's limit
         ({"TWILIO_TIMEOUT_SECONDS": "0"}, "TWILIO_TIMEOUT_SECONDS"),
         ({"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "t"}, "TWILIO_FROM"),
     ],
@@ -53,6 +54,11 @@ def test_defaults_run_in_local_mode_on_sqlite():
 def test_bad_configuration_is_one_clear_sentence(env, fragment):
     with pytest.raises(ConfigError, match=fragment):
         settings_from(env)
+
+
+def test_replicas_share_telegrams_pace_by_dividing_it():
+    assert settings_from({}).telegram_per_second == 30
+    assert settings_from({"TELEGRAM_PER_SECOND": "10"}).telegram_per_second == 10
 
 
 def test_production_is_every_provider_variable_and_runs_by_webhook():
