@@ -10,6 +10,7 @@ from bot.periodic import run_what_fell_due
 from flows.core.clock import clock
 from flows.outcomes import followup
 from flows.participants import participant_link
+from flows.participants.replies import who_replied
 from storage.message_models import OutboxMessage
 from storage.models import (
     Attendee,
@@ -24,7 +25,8 @@ from storage.models import (
 )
 from storage.record_models import OutcomeAnswer
 from tests.conftest import eventually
-from tests.factories import page_token
+from tests.factories import convenor as make_convenor
+from tests.factories import meeting_with_attendees, page_token
 from tests.test_info_page import A_WEEK_BEFORE, a_meeting, fetch, text_of
 from tests.test_participant_questions import (  # noqa: F401 - process is a fixture
     AMINA,
@@ -195,3 +197,32 @@ async def test_a_stop_closes_the_open_outcome_question_and_ends_its_consent(
     outcome_rows = await OutboxMessage.filter(kind="outcome").count()
     assert outcome_rows == 1  # no re-prompt of the question
     assert (await OutcomeAnswer.get(meeting=meeting)).category is None
+
+
+async def test_a_yes_to_a_new_meeting_is_not_taken_by_an_open_outcome_question(db):
+    """Months on, the outcome question is open on the row of Amina's old meeting when a
+    new meeting is planned (a new row, the same number): her "Ja" answers the new
+    meeting; a digit still answers the question."""
+    karin = await make_convenor()
+    old = await meeting_with_attendees(MONDAY_9, karin)
+    old_row = await Person.get(attendances__meeting=old)
+    now = MONDAY_9 + timedelta(days=95)
+    await OutcomeAnswer.create(
+        meeting=old, person=old_row, asked_at=now, expires_at=now + timedelta(days=3)
+    )
+    await OutboxMessage.create(  # the question went out
+        meeting=old,
+        person=old_row,
+        channel="sms",
+        kind="outcome",
+        template="outcome_question",
+        locale="sv",
+        status="sent",
+        due_at=now,
+        next_attempt_at=now,
+    )
+    new = await meeting_with_attendees(now + timedelta(days=7), karin)
+    new_row = await Person.get(attendances__meeting=new)
+    people = await Person.filter(phone=AMINA)
+    assert (await who_replied(people, now, "Ja tack!")).id == new_row.id
+    assert (await who_replied(people, now, "2")).id == old_row.id

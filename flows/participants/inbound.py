@@ -162,7 +162,7 @@ async def _handle(row: InboundMessage, now) -> tuple[str, Person | None, str | N
     if stored is None or stored.anonymised_at is not None:
         return "unknown_sender", None, None  # erased (or removed) since it was stored
     people = await Person.filter(phone=stored.phone, anonymised_at=None)
-    person = await who_replied(people, now) if people else stored
+    person = await who_replied(people, now, row.body) if people else stored
     handled_as, receipt = await handle_reply(person, row.body, "sms", now)
     return handled_as, person, receipt
 

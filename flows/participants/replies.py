@@ -62,19 +62,22 @@ async def next_attendance(person: Person, now: datetime) -> Attendee | None:
     return _nearest_unanswered(await _upcoming_seats([person], now))
 
 
-async def who_replied(people: list[Person], now: datetime) -> Person:
+async def who_replied(people: list[Person], now: datetime, text: str = "") -> Person:
     """One phone number is one person, but the same number can be on several rows
     (a meeting each, even several teams). A reply from it belongs to the row with an
-    open survey question, else to the row of the nearest unanswered meeting, else
-    to the newest row."""
+    open survey question; else a yes or no to the row of the nearest unanswered meeting
+    (the outcome question months later wants a digit, not a yes); else to the row with
+    an open outcome question, the nearest unanswered meeting, or the newest row."""
     if len(people) == 1:
         return people[0]
     for person in people:
         if await survey.open_question(person, now) is not None:
             return person
-        if await followup.open_question(person, now) is not None:
-            return person
     seat = _nearest_unanswered(await _upcoming_seats(people, now))
+    if seat is None or keyword(text) not in (Keyword.YES, Keyword.NO):
+        for person in people:
+            if await followup.open_question(person, now) is not None:
+                return person
     if seat is not None:
         return next(p for p in people if p.id == seat.person_id)
     return max(people, key=lambda p: p.id)
