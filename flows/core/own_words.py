@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from storage.models import Meeting
+from storage.models import Attendee, AttendeeRole, Meeting, Person
 
 PURPOSE = "purpose"
 DECISIONS = "decisions"
@@ -58,3 +58,15 @@ def clear(meeting: Meeting, key: str) -> None:
     texts = dict(meeting.person_texts or {})
     texts.pop(key, None)
     meeting.person_texts = texts
+
+
+async def foreign_reader(meeting: Meeting) -> Person | None:
+    """The person in focus, when they read another language than the convenor wrote in:
+    the one whose own version of the convenor's words /new and /after ask for."""
+    attendee = await Attendee.get_or_none(
+        meeting=meeting, role=AttendeeRole.PERSON_IN_FOCUS
+    ).prefetch_related("person")
+    person = attendee.person if attendee else None
+    if person is None or not differs(meeting, person.language):
+        return None
+    return person

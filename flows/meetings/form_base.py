@@ -3,13 +3,13 @@ text validators, phone numbers in one meeting, and consent to be contacted."""
 
 from __future__ import annotations
 
-from flows.core import labels, limits, own_words
+from flows.core import labels, limits
 from flows.core.clock import clock
 from flows.core.dialog import Finish, Invalid, Next, Outcome, Reply, StepFlow
 from flows.core.i18n import _
 from flows.core.phone import InvalidPhone, to_e164
 from flows.outcomes import followup
-from storage.models import Attendee, AttendeeRole, Channel, Consent, ConsentKind, Meeting, Person
+from storage.models import Channel, Consent, ConsentKind, Meeting, Person
 
 YES_NO = ("yes", "no")
 
@@ -88,16 +88,6 @@ class FormBase(StepFlow):
         if self.editing:
             return Finish(said or [])
         return Next(step, said or [])
-
-    async def _reader_language(self) -> tuple[Person, str] | None:
-        """The person in focus and their language, when it is not the convenor's."""
-        attendee = await Attendee.get_or_none(
-            meeting=self.m, role=AttendeeRole.PERSON_IN_FOCUS
-        ).prefetch_related("person")
-        person = attendee.person if attendee else None
-        if person is None or not own_words.differs(self.m, person.language):
-            return None
-        return person, person.language
 
     async def _person(self) -> Person:
         return await Person.get(id=self.draft["person_id"])

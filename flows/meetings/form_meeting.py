@@ -90,13 +90,13 @@ class MeetingSteps(FormBase):
         return await self._after_purpose(said)
 
     async def _after_purpose(self, said: list[Reply] | None = None) -> Outcome:
-        if self.editing and await self._reader_language() is not None:
+        if self.editing and await own_words.foreign_reader(self.m) is not None:
             return Next("purpose_for_person", said or [])
         return self._then("kind", said)
 
     async def ask_purpose_for_person(self) -> Reply:
-        found = await self._reader_language()
-        person, language = found if found else (None, self.m.language)
+        person = await own_words.foreign_reader(self.m)
+        language = person.language if person else self.m.language
         return Reply(
             _(
                 "{name} gets messages in {language}. Please write the purpose in {language} "
@@ -109,9 +109,9 @@ class MeetingSteps(FormBase):
         )
 
     async def take_purpose_for_person(self, taken: Taken) -> Outcome:
-        found = await self._reader_language()
-        if taken.choice is None and found is not None:
-            own_words.store(self.m, own_words.PURPOSE, found[1], taken.value)
+        person = await own_words.foreign_reader(self.m)
+        if taken.choice is None and person is not None:
+            own_words.store(self.m, own_words.PURPOSE, person.language, taken.value)
             await self.m.save(update_fields=["person_texts", "updated_at"])
         return self._then("interpreter")
 

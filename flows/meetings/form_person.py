@@ -3,7 +3,7 @@ messages, their number and their consent to be contacted."""
 
 from __future__ import annotations
 
-from flows.core import labels, limits
+from flows.core import labels, limits, own_words
 from flows.core.dialog import Invalid, Next, Outcome, Reply, Step, Taken
 from flows.core.i18n import SUPPORTED, _
 from flows.meetings.form_base import YES_NO, FormBase, first_name, mobile, phone_holder, phone_taken
@@ -55,7 +55,7 @@ class PersonSteps(FormBase):
 
     async def take_person_language(self, taken: Taken) -> Outcome:
         await Person.filter(id=self.draft["person_id"]).update(language=taken.choice)
-        if await self._reader_language() is not None:
+        if await own_words.foreign_reader(self.m) is not None:
             return Next("purpose_for_person")
         return Next("interpreter")
 

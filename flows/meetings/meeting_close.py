@@ -37,7 +37,6 @@ from storage.models import (
     MessageKind,
     Note,
     NoteKind,
-    Person,
 )
 
 
@@ -136,7 +135,7 @@ class CloseForm(PlanSteps):
     async def take_decisions(self, taken: Taken) -> Outcome:
         if taken.choice == "done":
             decided = await Note.filter(meeting=self.m, kind=NoteKind.DECISION).exists()
-            if decided and await self._reader() is not None:
+            if decided and await own_words.foreign_reader(self.m) is not None:
                 return Next("decisions_for_person")
             return Next("action_what")
         await Note.create(
@@ -144,18 +143,8 @@ class CloseForm(PlanSteps):
         )
         return Next("decisions", [Reply(_("Noted."))])
 
-    async def _reader(self) -> Person | None:
-        """The person in focus, when they read another language than the convenor wrote in."""
-        attendee = await Attendee.get_or_none(
-            meeting=self.m, role=AttendeeRole.PERSON_IN_FOCUS
-        ).prefetch_related("person")
-        person = attendee.person if attendee else None
-        if person is None or not own_words.differs(self.m, person.language):
-            return None
-        return person
-
     async def ask_decisions_for_person(self) -> Reply:
-        person = await self._reader()
+        person = await own_words.foreign_reader(self.m)
         return Reply(
             _(
                 "{name} gets messages in {language}. Please write the decisions in {language} "
@@ -169,7 +158,7 @@ class CloseForm(PlanSteps):
         )
 
     async def take_decisions_for_person(self, taken: Taken) -> None:
-        person = await self._reader()
+        person = await own_words.foreign_reader(self.m)
         if taken.choice is None and person is not None:
             text = " ".join(taken.value.split())
             own_words.store(self.m, own_words.DECISIONS, person.language, text)
