@@ -75,10 +75,18 @@ class _Refused(Exception):
         self.replies = replies
 
 
+async def _locked(staff: StaffUser) -> ConversationState:
+    """The staff user's state, read FOR UPDATE inside the caller's transaction: one update
+    of this chat at a time, across replicas (created first, the very first time)."""
+    state = await ConversationState.select_for_update().get_or_none(staff_user=staff)
+    if state is None:
+        await conversation(staff)
+        state = await ConversationState.select_for_update().get(staff_user=staff)
+    return state
+
+
 async def current(staff: StaffUser, flows: Flows) -> tuple[ConversationState, StepFlow | None]:
-    state = await conversation(staff)
-    # Inside the caller's transaction: one update of this chat at a time, across replicas.
-    state = await ConversationState.select_for_update().get(id=state.id)
+    state = await _locked(staff)
     flow = flows.get(state.flow or "")
     if flow is None or state.step is None:
         return state, None
@@ -90,8 +98,7 @@ async def begin(
     staff: StaffUser, flow: type[StepFlow], meeting: Meeting | None, step: str, draft: dict
 ) -> list[Reply]:
     async with in_transaction():
-        state = await conversation(staff)
-        state = await ConversationState.select_for_update().get(id=state.id)
+        state = await _locked(staff)
         heard = {k: state.draft[k] for k in (HEARD, TAKEN) if k in (state.draft or {})}
         await ConversationState.filter(id=state.id).update(
             flow=flow.name,

@@ -161,15 +161,13 @@ class TelegramStandIn(BotApiMethods):
     async def redeliver(self, update: dict) -> dict:
         """Delivers an update again, unchanged, as Telegram does when the bot did not
         confirm it in time (a webhook that timed out, a restart before the offset moved)."""
-        if self.webhook is not None:
-            await self._post_webhook(update)
-        else:
-            self._updates.append(update)
-            await self._notify()
-        return update
+        return await self._hand_over(update)
 
     async def _deliver(self, payload: dict) -> dict:
-        update = {"update_id": next(self._update_ids), **payload}
+        return await self._hand_over({"update_id": next(self._update_ids), **payload})
+
+    async def _hand_over(self, update: dict) -> dict:
+        """To the webhook when one is set, else to the next getUpdates."""
         if self.webhook is not None:
             await self._post_webhook(update)
         else:
