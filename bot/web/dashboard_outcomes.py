@@ -13,13 +13,12 @@ from aiohttp import web
 from bot.web.dashboard_auth import locale_of, login_required, staff_of
 from bot.web.dashboard_login import not_logged_in
 from bot.web.dashboard_params import survey_period
-from bot.web.dashboard_render import link, render
+from bot.web.dashboard_render import link, render, team_zone
 from bot.web.svg_charts import horizontal_bars, stacked_columns
 from bot.web.web_input import read_form
 from flows.care.audit import record_view
 from flows.core.clock import clock
 from flows.core.i18n import _, use_locale
-from flows.outbox import team_settings
 from flows.outcomes import figures, ladder
 from flows.staff import scope
 from storage.models import StaffRole, Team
@@ -28,7 +27,7 @@ LOGGED_IN = login_required(not_logged_in)
 
 
 async def _figures(request: web.Request) -> figures.Figures:
-    tz = (await team_settings.for_team(staff_of(request).team_id)).tz  # the team's zone
+    tz = await team_zone(request)
     start, end = survey_period(request.query, clock.now().astimezone(tz).date())
     return await figures.figures(scope.for_staff(staff_of(request)), start, end, tz)
 

@@ -13,16 +13,22 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from bot.web.dashboard_auth import SESSION_KEY, csrf_field, locale_of
+from bot.web.dashboard_auth import SESSION_KEY, csrf_field, locale_of, staff_of
 from bot.web.info_routes import TEMPLATES_DIR, environment
 from bot.web.security_headers import with_policy
 from flows.core.i18n import use_locale
+from flows.outbox import team_settings
 
 # Styles from our own stylesheet only: no inline style, no remote file.
 HEADERS = with_policy(
     "default-src 'none'; style-src 'self'; img-src data:; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
+
+
+async def team_zone(request: web.Request) -> ZoneInfo:
+    """The viewer's team's time zone: the dashboard's days, months and audit times."""
+    return (await team_settings.for_team(staff_of(request).team_id)).tz
 
 
 def local_time(moment: datetime | None, zone: str) -> str:

@@ -5,7 +5,6 @@ outside it is a 404, the same as one that does not exist."""
 from __future__ import annotations
 
 from dataclasses import replace
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -13,7 +12,7 @@ from bot.web.dashboard_auth import SESSION_KEY, locale_of, login_required, staff
 from bot.web.dashboard_login import add_login_routes, not_logged_in
 from bot.web.dashboard_outcomes import add_outcome_routes
 from bot.web.dashboard_params import meeting_filters, survey_period
-from bot.web.dashboard_render import link, render, stylesheet
+from bot.web.dashboard_render import link, render, stylesheet, team_zone
 from bot.web.svg_charts import horizontal_bars, stacked_columns
 from flows.care.audit import audit_trail, record_view
 from flows.core import labels
@@ -33,18 +32,13 @@ ATTENTION_ITEMS = 10
 LOGGED_IN = login_required(not_logged_in)
 
 
-async def _tz(request: web.Request) -> ZoneInfo:
-    """The viewer's team's time zone: the dashboard's days, months and audit times."""
-    return (await team_settings.for_team(staff_of(request).team_id)).tz
-
-
 @LOGGED_IN
 async def attention_page(request: web.Request) -> web.Response:
     now = clock.now()
     found = await attention(
         scope.for_staff(staff_of(request)),
         now,
-        now.astimezone(await _tz(request)).date(),
+        now.astimezone(await team_zone(request)).date(),
         limit=ATTENTION_ITEMS,
     )
     return render(
@@ -65,7 +59,7 @@ async def _convenors(staff: StaffUser) -> list[StaffUser]:
 async def meetings_page(request: web.Request) -> web.Response:
     staff = staff_of(request)
     filters = meeting_filters(request.query, allow_convenor=staff.role is not StaffRole.CONVENOR)
-    page = await meeting_page(scope.for_staff(staff), filters, await _tz(request))
+    page = await meeting_page(scope.for_staff(staff), filters, await team_zone(request))
     params = {
         "convenor": filters.convenor_id,
         "status": filters.status.value if filters.status else None,
@@ -138,7 +132,7 @@ def _charts(stats) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
 @LOGGED_IN
 async def survey_page(request: web.Request) -> web.Response:
     staff = staff_of(request)
-    tz = await _tz(request)
+    tz = await team_zone(request)
     start, end = survey_period(request.query, clock.now().astimezone(tz).date())
     stats = await survey_stats(scope.for_staff(staff), start, end, tz)
     with use_locale(locale_of(request, staff)):
@@ -190,14 +184,14 @@ async def export_meetings(request: web.Request) -> web.StreamResponse:
     staff = staff_of(request)
     filters = meeting_filters(request.query, allow_convenor=staff.role is not StaffRole.CONVENOR)
     await record_view(staff, "meetings_csv", None, action="export")
-    lines = meetings_csv(scope.for_staff(staff), replace(filters, page=1), await _tz(request))
+    lines = meetings_csv(scope.for_staff(staff), replace(filters, page=1), await team_zone(request))
     return await _csv(request, "meetings.csv", lines)
 
 
 @LOGGED_IN
 async def export_answers(request: web.Request) -> web.StreamResponse:
     staff = staff_of(request)
-    tz = await _tz(request)
+    tz = await team_zone(request)
     start, end = survey_period(request.query, clock.now().astimezone(tz).date())
     await record_view(staff, "survey_answers_csv", None, action="export")
     lines = answers_csv(scope.for_staff(staff), start, end, tz)
